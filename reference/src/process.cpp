@@ -1,0 +1,207 @@
+// mp::Process: construction, the accessors and the operations that wait or signal.
+// start() lives in start.cpp and repr() in repr.cpp.
+#include "mp/process.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <mutex>
+#include <ostream>
+#include <utility>
+
+#include "lifecycle.hpp"
+#include "messages.hpp"
+#include "state.hpp"
+#include "sys.hpp"
+
+namespace mp {
+
+using detail::Kind;
+using detail::Registry;
+using detail::registry;
+using detail::State;
+namespace msg = detail::msg;
+
+namespace {
+
+std::string default_name(const std::vector<int>& identity) {
+  std::string name = "Process-";
+  for (std::size_t i = 0; i < identity.size(); ++i) {
+    if (i > 0) name += ':';
+    name += std::to_string(identity[i]);
+  }
+  return name;
+}
+
+void check_open(const State& s) {
+  if (s.closed) throw ProcessError(msg::kClosed);
+}
+
+bool created_here(const State& s) { return s.parent_pid == getpid(); }
+
+// _ParentProcess.join/is_alive: the parent has ended once we have been re-parented.
+bool parent_alive(const State& s) { return s.pid == getppid(); }
+
+int sentinel_locked(Registry& r, State& s) {
+  check_open(s);
+  if (s.kind == Kind::kParent && s.fd < 0 && detail::have_pidfd()) {
+    // Opened on first use. The pid cannot have been recycled while we are still its child;
+    // once re-parented, the pidfd may name another process, so it is dropped.
+    const int fd = detail::pidfd_open(*s.pid);
+    if (fd < 0) detail::throw_errno("pidfd_open");
+    if (!parent_alive(s)) {
+      detail::close_fd(fd);
+      throw ProcessError("parent process has ended");
+    }
+    s.fd = fd;
+    r.with_fd.push_back(&s);
+  }
+  if (s.fd < 0) throw ProcessError(msg::kNotStarted);
+  return s.fd;
+}
+
+void join_until(State& s, detail::Deadline deadline) {
+  Registry& r = registry();
+  int parent_fd = -1;
+  {
+    std::lock_guard lock(r.mutex);
+    check_open(s);
+    if (s.kind == Kind::kParent) {
+      // _ParentProcess.join: wait on the parent's sentinel.
+      if (!parent_alive(s)) return;
+      parent_fd = sentinel_locked(r, s);
+    } else {
+      if (!created_here(s)) throw ProcessError(msg::kJoinNotChild);
+      if (!s.pid) throw ProcessError(msg::kJoinNotStarted);
+    }
+  }
+  if (parent_fd >= 0) {
+    detail::wait_readable(parent_fd, deadline);
+    return;
+  }
+  detail::wait_for_child(r, s, deadline);
+}
+
+void signal_child(const State& s, int sig) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  check_open(s);
+  if (!s.pid) throw ProcessError(msg::kNotStarted);
+  if (!created_here(s)) throw ProcessError(msg::kSignalNotChild);
+  // Reaping happens only under this lock, so an unreaped child's pid is still its own.
+  if (s.exitcode) return;
+  detail::send_signal(s.fd, *s.pid, sig);
+}
+
+}  // namespace
+
+Process::Process() : Process(Options{}, std::function<void()>{}, Internal{}) {}
+
+Process::Process(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+Process::Process(Options options, std::function<void()> target, Internal)
+    : state_(std::make_shared<State>()) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  State& s = *state_;
+  s.target = std::move(target);
+  // CPython counts every Process constructed, named or not, and prefixes the creator's
+  // position numbers: Process-1:2 is the 2nd object made inside the 1st child.
+  s.identity = r.current->identity;
+  s.identity.push_back(++r.counter);
+  s.name = options.name.empty() ? default_name(s.identity) : std::move(options.name);
+  s.daemon = options.daemon.value_or(r.current->daemon);
+  s.parent_pid = getpid();
+  s.parent_name = r.current->name;
+}
+
+void Process::join() { join_until(*state_, std::nullopt); }
+
+void Process::join(Seconds timeout) {
+  const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::max(timeout, Seconds(0)));
+  join_until(*state_, std::chrono::steady_clock::now() + wait);
+}
+
+bool Process::is_alive() const {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  State& s = *state_;
+  if (s.kind == Kind::kParent) return parent_alive(s);
+  check_open(s);
+  if (detail::is_current(r, s)) return true;
+  if (!created_here(s)) throw ProcessError(msg::kTestNotChild);
+  if (!s.pid) return false;
+  if (!detail::poll_locked(s)) return true;
+  detail::forget_child_locked(r, s);
+  return false;
+}
+
+void Process::terminate() { signal_child(*state_, SIGTERM); }
+
+void Process::kill() { signal_child(*state_, SIGKILL); }
+
+void Process::close() {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  State& s = *state_;
+  if (s.kind == Kind::kMain) return;  // _MainProcess.close() does nothing
+  if (s.pid) {
+    if (!detail::poll_locked(s)) throw ProcessError(msg::kCloseRunning);
+    if (s.fd >= 0) {
+      detail::close_fd(s.fd);
+      std::erase(r.with_fd, &s);
+      s.fd = -1;
+    }
+    s.pid.reset();
+    detail::forget_child_locked(r, s);
+  }
+  s.closed = true;
+}
+
+std::string Process::name() const {
+  std::lock_guard lock(registry().mutex);
+  return state_->name;
+}
+
+void Process::set_name(std::string name) {
+  std::lock_guard lock(registry().mutex);
+  state_->name = std::move(name);
+}
+
+bool Process::daemon() const {
+  std::lock_guard lock(registry().mutex);
+  return state_->daemon;
+}
+
+void Process::set_daemon(bool daemon) {
+  std::lock_guard lock(registry().mutex);
+  if (state_->pid) throw ProcessError(msg::kAlreadyStarted);
+  state_->daemon = daemon;
+}
+
+std::optional<pid_t> Process::pid() const {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  const State& s = *state_;
+  if (s.kind == Kind::kParent) return s.pid;
+  check_open(s);
+  if (detail::is_current(r, s)) return getpid();
+  return s.pid;
+}
+
+std::optional<int> Process::exitcode() const {
+  std::lock_guard lock(registry().mutex);
+  check_open(*state_);
+  return detail::poll_locked(*state_);
+}
+
+int Process::sentinel() const {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  return sentinel_locked(r, *state_);
+}
+
+std::ostream& operator<<(std::ostream& out, const Process& p) { return out << p.repr(); }
+
+}  // namespace mp

@@ -1,0 +1,66 @@
+// The per-process registry: creation in the main program and the fresh start in a child.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <new>
+#include <utility>
+
+#include "exit_rules.hpp"
+#include "state.hpp"
+#include "sys.hpp"
+
+namespace mp::detail {
+namespace {
+
+// Two slots, used alternately by each generation (main, child, grandchild...). A child
+// constructs its registry in the slot its parent did not use, so the parent's copy stays
+// readable while the child sets up, and no allocation is needed to make room.
+alignas(Registry) unsigned char slots[2][sizeof(Registry)];
+Registry* active = nullptr;
+int active_slot = 0;
+
+Registry* create_main_registry() {
+  auto* r = new (slots[0]) Registry();
+  auto main = std::make_shared<State>();
+  main->kind = Kind::kMain;
+  main->name = "MainProcess";
+  r->current = std::move(main);
+  active_slot = 0;
+  // CPython's util._exit_function runs from atexit; so do our rules.
+  std::atexit(run_exit_rules);
+  return r;
+}
+
+}  // namespace
+
+Registry& registry() {
+  // A function-local static makes the first use thread-safe; a child overwrites `active`.
+  static Registry* const first = create_main_registry();
+  return active != nullptr ? *active : *first;
+}
+
+Registry& reset_for_child(std::shared_ptr<State>&& self, std::shared_ptr<State>&& parent,
+                          int lifeline_fd) {
+  Registry& old = registry();
+  const int slot = 1 - active_slot;
+  // Placement new over the other slot without destroying what was there: a destructor
+  // could free memory or touch a lock, and the old contents no longer matter.
+  // Default-constructing the members allocates nothing.
+  auto* fresh = new (slots[slot]) Registry();
+  fresh->current = std::move(self);
+  fresh->parent = std::move(parent);
+  fresh->lifeline_fd = lifeline_fd;
+  active = fresh;
+  active_slot = slot;
+  return old;
+}
+
+State::~State() {
+  if (fd < 0) return;
+  close_fd(fd);
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::erase(r.with_fd, this);
+}
+
+}  // namespace mp::detail

@@ -1,0 +1,153 @@
+// Process::repr(): CPython's BaseProcess.__repr__, character for character.
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "lifecycle.hpp"
+#include "mp/process.hpp"
+#include "state.hpp"
+
+namespace mp {
+namespace {
+
+using detail::Kind;
+
+// CPython's _exitcode_to_name on Linux: every signal module name without '_', the later
+// alias winning (SIGABRT over SIGIOT, SIGCHLD over SIGCLD, SIGPOLL over SIGIO). A table,
+// not strsignal/sigabbrev_np: those name 6 "IOT" or "ABRT" depending on the libc.
+constexpr std::array<std::string_view, 32> kSignalNames = {
+    "",          "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+    "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+    "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+    "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGPOLL", "SIGPWR",  "SIGSYS"};
+
+std::string exitcode_text(int code) {
+  const int sig = -code;
+  if (sig > 0 && sig < static_cast<int>(kSignalNames.size())) {
+    return "-" + std::string(kSignalNames[sig]);
+  }
+  if (sig == 34) return "-SIGRTMIN";
+  if (sig == 64) return "-SIGRTMAX";
+  return std::to_string(code);
+}
+
+// Decodes one UTF-8 sequence at s[i]; returns the code point and advances i, or returns -1
+// (and advances one byte) for a byte that does not start a valid sequence.
+long next_code_point(std::string_view s, std::size_t& i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  int len = 0;
+  long cp = 0;
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = b0 & 0x07;
+  } else {
+    ++i;
+    return -1;
+  }
+  if (i + len > s.size()) {
+    ++i;
+    return -1;
+  }
+  for (int k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) {
+      ++i;
+      return -1;
+    }
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  i += len;
+  return cp;
+}
+
+std::string hex_escape(const char* format, long value) {
+  std::array<char, 16> buf{};
+  std::snprintf(buf.data(), buf.size(), format, static_cast<unsigned>(value));
+  return buf.data();
+}
+
+}  // namespace
+
+namespace detail {
+
+// Python's repr() of a str: single quotes unless the text holds ' and no ", backslash
+// escapes for the quote, \\, \t, \n, \r and other control characters. Non-ASCII text stays
+// as it is, except C1 controls; invalid UTF-8 bytes (which a Python str cannot hold) are
+// shown as \xNN.
+std::string python_str_repr(std::string_view text) {
+  const bool has_single = text.find('\'') != std::string_view::npos;
+  const bool has_double = text.find('"') != std::string_view::npos;
+  const char quote = has_single && !has_double ? '"' : '\'';
+  std::string out(1, quote);
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t start = i;
+    const long cp = next_code_point(text, i);
+    if (cp < 0) {
+      out += hex_escape("\\x%02x", static_cast<unsigned char>(text[start]));
+    } else if (cp == quote || cp == '\\') {
+      out += '\\';
+      out += static_cast<char>(cp);
+    } else if (cp == '\t') {
+      out += "\\t";
+    } else if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\r') {
+      out += "\\r";
+    } else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+      out += hex_escape("\\x%02x", cp);
+    } else {
+      out.append(text.substr(start, i - start));
+    }
+  }
+  out += quote;
+  return out;
+}
+
+}  // namespace detail
+
+std::string Process::repr() const {
+  detail::Registry& r = detail::registry();
+  std::lock_guard lock(r.mutex);
+  detail::State& s = *state_;
+  std::optional<int> code;
+  const char* status = nullptr;
+  if (detail::is_current(r, s)) {
+    status = "started";
+  } else if (s.closed) {
+    status = "closed";
+  } else if (s.parent_pid != getpid()) {
+    status = "unknown";
+  } else if (!s.pid) {
+    status = "initial";
+  } else {
+    code = detail::poll_locked(s);
+    status = code ? "stopped" : "started";
+  }
+  const char* type = s.kind == Kind::kMain     ? "_MainProcess"
+                     : s.kind == Kind::kParent ? "_ParentProcess"
+                                               : "Process";
+  std::string out = std::string("<") + type + " name=" + detail::python_str_repr(s.name);
+  if (s.kind == Kind::kProcess && s.pid) out += " pid=" + std::to_string(*s.pid);
+  out += " parent=" + (s.parent_pid ? std::to_string(*s.parent_pid) : std::string("None"));
+  out += ' ';
+  out += status;
+  if (code) out += " exitcode=" + exitcode_text(*code);
+  if (s.daemon) out += " daemon";
+  out += '>';
+  return out;
+}
+
+}  // namespace mp

@@ -1,0 +1,135 @@
+// Process::start() and the child's side of the fork: from fork() to _exit().
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <exception>
+#include <mutex>
+#include <utility>
+
+#include "child_exit.hpp"
+#include "exit_rules.hpp"
+#include "lifecycle.hpp"
+#include "messages.hpp"
+#include "mp/process.hpp"
+#include "state.hpp"
+#include "sys.hpp"
+
+namespace mp {
+
+using detail::Kind;
+using detail::Registry;
+using detail::State;
+namespace msg = detail::msg;
+
+namespace {
+
+// Runs in the child right after fork() and never returns. Until the target starts, every
+// step is a plain store, a close() or an atomic reference count: nothing allocates or takes
+// a lock, because another thread of the parent may have held the allocator's or our lock
+// at the moment of the fork, and that thread does not exist here.
+[[noreturn]] void run_child(const std::shared_ptr<State>& self, std::shared_ptr<State>&& parent,
+                            int lifeline_read, int lifeline_write) {
+  // A fresh registry: we are current_process(), with no children and a counter at 0.
+  // Copying `self` is an atomic increment.
+  Registry& old =
+      detail::reset_for_child(std::shared_ptr<State>(self), std::move(parent), lifeline_write);
+  // Our siblings' pidfds and sentinels are the parent's business: close our copies (the
+  // fds are close-on-exec already, but a fork keeps them) so that they neither leak nor,
+  // in the pipe fallback, keep a sibling's lifeline open. Plain close() calls.
+  for (State* sibling : old.with_fd) {
+    detail::close_fd(sibling->fd);
+    sibling->fd = -1;
+  }
+  if (old.lifeline_fd >= 0) detail::close_fd(old.lifeline_fd);  // our parent's own lifeline
+  if (lifeline_read >= 0) detail::close_fd(lifeline_read);      // the parent's end
+
+  // From here on we are in the user's world: the target may allocate, and so may we.
+  std::exception_ptr error;
+  try {
+    if (self->target) self->target();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  // CPython runs util._exit_function in a finally: our own children are handled even
+  // when the target raised, and before the error is reported.
+  try {
+    detail::run_exit_rules_or_throw();
+  } catch (...) {
+    if (!error) error = std::current_exception();
+  }
+  const int code = detail::exit_code_for(error);
+  detail::flush_std_streams();
+  // _exit, not exit: the parent's atexit handlers and static destructors are the parent's.
+  _exit(code);
+}
+
+}  // namespace
+
+void Process::start() {
+  Registry& r = detail::registry();
+  State& s = *state_;
+  // Allocated before the fork so the child has its parent_process() without allocating.
+  auto parent = std::make_shared<State>();
+  parent->kind = Kind::kParent;
+  parent->pid = getpid();
+  std::function<void()> released_target;  // destroyed after the lock is released
+  std::lock_guard lock(r.mutex);
+  if (s.closed) throw ProcessError(msg::kClosed);
+  if (s.pid) throw ProcessError(msg::kStartTwice);
+  if (s.parent_pid != getpid()) throw ProcessError(msg::kStartNotCreator);
+  if (r.current->daemon) throw ProcessError(msg::kDaemonChildren);
+  detail::cleanup_locked(r);
+  parent->name = s.parent_name;
+  // Make room now: after the fork, recording the child must not fail half-way.
+  r.children.reserve(r.children.size() + 1);
+  r.with_fd.reserve(r.with_fd.size() + 1);
+
+  // Pipe fallback (no pidfd_open): the child holds the write end; it closes when the child
+  // exits, which makes the read end readable.
+  int lifeline[2] = {-1, -1};
+  if (!detail::have_pidfd() && pipe2(lifeline, O_CLOEXEC) != 0) detail::throw_errno("pipe2");
+
+  // Flush under the lock, right before fork(), so that no other start() can fork in between
+  // and copy our unflushed output.
+  detail::flush_std_streams();
+  // fork(), not a raw clone3(CLONE_PIDFD): glibc's fork runs the atfork handlers that leave
+  // malloc's and stdio's locks usable in the child. We hold the registry lock across it so
+  // the child's snapshot of the registry (the fds it must close) is consistent.
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int saved = errno;
+    for (const int fd : lifeline) {
+      if (fd >= 0) detail::close_fd(fd);
+    }
+    errno = saved;
+    detail::throw_errno("fork");
+  }
+  if (pid == 0) run_child(state_, std::move(parent), lifeline[0], lifeline[1]);
+
+  int fd = lifeline[0];
+  if (detail::have_pidfd()) {
+    // The child is unreaped, so its pid cannot have been recycled: this pidfd is its own.
+    fd = detail::pidfd_open(pid);
+    if (fd < 0) {
+      // Leave nothing half-started: the child may have begun its target; stop it.
+      const int saved = errno;
+      ::kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      errno = saved;
+      detail::throw_errno("pidfd_open");
+    }
+  } else {
+    detail::close_fd(lifeline[1]);
+  }
+  s.pid = pid;
+  s.fd = fd;
+  r.with_fd.push_back(&s);
+  r.children.push_back(state_);
+  // As CPython does after start (bpo-30775): the parent no longer needs the target.
+  released_target = std::move(s.target);
+  s.target = nullptr;
+}
+
+}  // namespace mp

@@ -1,0 +1,74 @@
+// The shared state behind every mp::Process handle, and the library's global registry.
+#ifndef MP_REFERENCE_SRC_STATE_HPP_
+#define MP_REFERENCE_SRC_STATE_HPP_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mp::detail {
+
+// Which of CPython's classes a State plays: it decides repr's class name and a few rules.
+enum class Kind {
+  kProcess,  // Process: created by the user
+  kMain,     // _MainProcess: current_process() in the main program
+  kParent,   // _ParentProcess: parent_process() inside a child
+};
+
+// One process as the library knows it. Every field is guarded by Registry::mutex.
+struct State {
+  Kind kind = Kind::kProcess;
+  std::function<void()> target;  // released in the parent once started (bpo-30775)
+  std::string name;
+  bool daemon = false;
+  std::vector<int> identity;        // position numbers: (1,) for Process-1, (1, 1) for Process-1:1
+  std::optional<pid_t> parent_pid;  // the creator's pid; nullopt for kMain and kParent
+  std::string parent_name;          // the creator's name, for the child's parent_process()
+  std::optional<pid_t> pid;         // set once started (in the creator's copy only)
+  int fd = -1;                      // pidfd, or the read end of the lifeline pipe (fallback)
+  std::optional<int> exitcode;      // set once reaped
+  bool closed = false;
+
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  // Closes fd: dropping the last handle to a joined process releases its pidfd.
+  ~State();
+};
+
+// Everything the library knows about the current process. A child builds a fresh one in
+// place (see reset_for_child), so nothing here may need a destructor to run.
+struct Registry {
+  // Recursive because a State's destructor takes it, and the last handle to a State may be
+  // dropped while the registry is held (e.g. erasing a reaped child from `children`).
+  std::recursive_mutex mutex;
+  std::shared_ptr<State> current;                // current_process()
+  std::shared_ptr<State> parent;                 // parent_process(); null in the main program
+  std::vector<std::shared_ptr<State>> children;  // started and not yet seen to end
+  std::vector<State*> with_fd;                   // States whose fd is open: a new child closes them
+  int counter = 0;                               // Process objects constructed here, for names
+  int lifeline_fd = -1;                          // fallback only: write end our parent waits on
+};
+
+// The registry of this process, created on first use (which also registers the at-exit
+// rules with std::atexit in the main program).
+Registry& registry();
+
+// In a freshly forked child: a new, empty registry whose current process is `self` and
+// whose parent is `parent`. Allocates nothing and takes no lock (the parent's copy of the
+// mutex may be held by a thread that does not exist here). Returns the old registry, whose
+// memory stays as it was so the caller can still close the fds it lists.
+Registry& reset_for_child(std::shared_ptr<State>&& self, std::shared_ptr<State>&& parent,
+                          int lifeline_fd);
+
+// True when `s` is current_process().
+inline bool is_current(const Registry& r, const State& s) { return r.current.get() == &s; }
+
+}  // namespace mp::detail
+
+#endif  // MP_REFERENCE_SRC_STATE_HPP_

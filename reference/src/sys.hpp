@@ -1,0 +1,46 @@
+// Thin wrappers over the Linux calls the library uses: each says what it does on failure.
+#ifndef MP_REFERENCE_SRC_SYS_HPP_
+#define MP_REFERENCE_SRC_SYS_HPP_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+
+namespace mp::detail {
+
+// [[noreturn]]: throws std::system_error(errno) naming `call`.
+[[noreturn]] void throw_errno(const char* call);
+
+// True where pidfd_open works; false on kernels (and under valgrind) that say ENOSYS, and
+// when MP_REFERENCE_PIPE_SENTINEL=1 asks for the fallback (tests use it to cover that path).
+bool have_pidfd();
+
+// pidfd_open(pid): a close-on-exec pidfd, or -1 with errno set.
+int pidfd_open(pid_t pid);
+
+// Sends `sig` through the pidfd when there is one, else to `pid`. The caller guarantees the
+// process is an unreaped child (so its pid cannot have been recycled). Ignores ESRCH.
+void send_signal(int pidfd, pid_t pid, int sig);
+
+// Blocks until `fd` is readable or `deadline` has passed (no deadline: forever). Restarts
+// after EINTR with the time left. Returns whether it became readable.
+bool wait_readable(int fd, std::optional<std::chrono::steady_clock::time_point> deadline);
+
+// Blocks until child `pid` has exited, without reaping it (waitid WNOWAIT), so only the
+// caller that then holds the registry lock reaps it.
+void wait_exited(pid_t pid);
+
+// Reaps `pid` if it has exited: its exit code in CPython's form (n, or -signal), or nullopt
+// if it still runs or is not our child (ECHILD).
+std::optional<int> try_reap(pid_t pid);
+
+// close() that keeps errno and ignores EINTR (Linux closes the fd anyway).
+void close_fd(int fd);
+
+// Flushes C stdio's and iostreams' stdout and stderr.
+void flush_std_streams();
+
+}  // namespace mp::detail
+
+#endif  // MP_REFERENCE_SRC_SYS_HPP_

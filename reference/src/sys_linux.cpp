@@ -1,0 +1,104 @@
+// Linux system calls behind sys.hpp: pidfds, waitid and ppoll.
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <system_error>
+
+#include "sys.hpp"
+
+namespace mp::detail {
+
+void throw_errno(const char* call) { throw std::system_error(errno, std::system_category(), call); }
+
+int pidfd_open(pid_t pid) {
+  // glibc 2.36 has no wrapper in every distribution; the raw call is stable ABI.
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+}
+
+bool have_pidfd() {
+  static const bool answer = [] {
+    const char* force = std::getenv("MP_REFERENCE_PIPE_SENTINEL");
+    if (force != nullptr && std::strcmp(force, "1") == 0) return false;
+    const int fd = pidfd_open(getpid());
+    if (fd < 0) return errno != ENOSYS;  // other errors (EMFILE) are not about support
+    close_fd(fd);
+    return true;
+  }();
+  return answer;
+}
+
+void send_signal(int pidfd, pid_t pid, int sig) {
+  int rc = 0;
+  if (pidfd >= 0 && have_pidfd()) {
+    rc = static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+  } else {
+    rc = ::kill(pid, sig);
+  }
+  if (rc != 0 && errno != ESRCH) throw_errno("pidfd_send_signal");
+}
+
+bool wait_readable(int fd, std::optional<std::chrono::steady_clock::time_point> deadline) {
+  pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+  for (;;) {
+    timespec ts{};
+    timespec* timeout = nullptr;
+    if (deadline) {
+      const auto left = *deadline - std::chrono::steady_clock::now();
+      const auto ns = std::max<std::int64_t>(0, std::chrono::nanoseconds(left).count());
+      ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+      ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+      timeout = &ts;
+    }
+    // ppoll, not poll: nanosecond timeouts, so join(t) neither rounds t up to a millisecond
+    // nor returns early.
+    const int n = ppoll(&p, 1, timeout, nullptr);
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) throw_errno("ppoll");
+  }
+}
+
+void wait_exited(pid_t pid) {
+  siginfo_t info{};
+  while (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0) {
+    if (errno == ECHILD) return;  // reaped by someone else: try_reap will say so
+    if (errno != EINTR) throw_errno("waitid");
+  }
+}
+
+std::optional<int> try_reap(pid_t pid) {
+  siginfo_t info{};
+  for (;;) {
+    if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) == 0) break;
+    if (errno == ECHILD) return std::nullopt;
+    if (errno != EINTR) throw_errno("waitid");
+  }
+  if (info.si_pid == 0) return std::nullopt;  // still running
+  // CPython's os.waitstatus_to_exitcode: the exit status, or minus the signal number.
+  return info.si_code == CLD_EXITED ? info.si_status : -info.si_status;
+}
+
+void close_fd(int fd) {
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+}
+
+void flush_std_streams() {
+  // iostreams first: with sync_with_stdio(false) they buffer apart from stdio.
+  std::cout.flush();
+  std::clog.flush();
+  std::cerr.flush();
+  std::fflush(stdout);
+  std::fflush(stderr);
+}
+
+}  // namespace mp::detail
