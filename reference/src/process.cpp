@@ -99,7 +99,7 @@ Process::Process() : Process(Options{}, std::function<void()>{}, Internal{}) {}
 
 Process::Process(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
-Process::Process(Options options, std::function<void()> target, Internal)
+Process::Process(Options options, std::function<void()> target, Internal /*tag*/)
     : state_(std::make_shared<State>()) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);

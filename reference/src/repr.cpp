@@ -27,12 +27,14 @@ constexpr std::array<std::string_view, 32> kSignalNames = {
 
 std::string exitcode_text(int code) {
   const int sig = -code;
-  if (sig > 0 && sig < static_cast<int>(kSignalNames.size())) {
-    return "-" + std::string(kSignalNames[sig]);
-  }
-  if (sig == 34) return "-SIGRTMIN";
-  if (sig == 64) return "-SIGRTMAX";
-  return std::to_string(code);
+  std::string_view name;
+  if (sig > 0 && sig < static_cast<int>(kSignalNames.size())) name = kSignalNames[sig];
+  if (sig == 34) name = "SIGRTMIN";
+  if (sig == 64) name = "SIGRTMAX";
+  if (name.empty()) return std::to_string(code);
+  std::string text = "-";  // appended, not "-" + string: GCC 12 warns falsely (PR105329)
+  text += name;
+  return text;
 }
 
 // Decodes one UTF-8 sequence at s[i]; returns the code point and advances i, or returns -1
@@ -40,34 +42,23 @@ std::string exitcode_text(int code) {
 long next_code_point(std::string_view s, std::size_t& i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char b0 = byte(i);
-  int len = 0;
-  long cp = 0;
   if (b0 < 0x80) {
     ++i;
     return b0;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    cp = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    cp = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    cp = b0 & 0x07;
-  } else {
-    ++i;
-    return -1;
   }
-  if (i + len > s.size()) {
-    ++i;
-    return -1;
-  }
-  for (int k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) {
-      ++i;
-      return -1;
-    }
+  const std::size_t len = (b0 & 0xE0) == 0xC0   ? 2
+                          : (b0 & 0xF0) == 0xE0 ? 3
+                          : (b0 & 0xF8) == 0xF0 ? 4
+                                                : 0;
+  long cp = b0 & (0x7F >> len);  // the lead byte's payload bits
+  bool valid = len > 0 && i + len <= s.size();
+  for (std::size_t k = 1; valid && k < len; ++k) {
+    valid = (byte(i + k) & 0xC0) == 0x80;
     cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if (!valid) {
+    ++i;
+    return -1;
   }
   i += len;
   return cp;

@@ -61,9 +61,9 @@ class SystemExit {
  public:
   explicit SystemExit(int code) : code_(code) {}
   explicit SystemExit(std::string message) : code_(1), message_(std::move(message)) {}
-  int code() const { return code_; }
+  [[nodiscard]] int code() const { return code_; }
   // Set for mp::exit("text"): the text the child prints to stderr before exiting with 1.
-  const std::optional<std::string>& message() const { return message_; }
+  [[nodiscard]] const std::optional<std::string>& message() const { return message_; }
 
  private:
   int code_;
@@ -116,7 +116,7 @@ class Process {
   void join(Seconds timeout);
 
   // True while the child runs; reaps it when it has ended. Does not block.
-  bool is_alive() const;
+  [[nodiscard]] bool is_alive() const;
 
   // Sends SIGTERM (terminate) or SIGKILL (kill) to the child, never to a recycled pid.
   // Does nothing if the child has already ended. Does not wait: join() afterwards.
@@ -127,22 +127,22 @@ class Process {
   // name(), daemon(), repr() and close(). Throws ProcessError if the child still runs.
   void close();
 
-  std::string name() const;
+  [[nodiscard]] std::string name() const;
   void set_name(std::string name);
-  bool daemon() const;
+  [[nodiscard]] bool daemon() const;
   // Throws ProcessError once started.
   void set_daemon(bool daemon);
   // nullopt before start(). For current_process(), the caller's own pid.
-  std::optional<pid_t> pid() const;
+  [[nodiscard]] std::optional<pid_t> pid() const;
   // nullopt while not started or still running; the exit status otherwise: the code passed
   // to exit, or -S for a child killed by signal S. Reaps a child that has ended.
-  std::optional<int> exitcode() const;
+  [[nodiscard]] std::optional<int> exitcode() const;
   // A file descriptor that becomes readable when the child ends (poll/select on it). Owned
   // by the handle until close(). Throws ProcessError("process not started") before start().
-  int sentinel() const;
+  [[nodiscard]] int sentinel() const;
   // Exactly CPython's repr(), e.g. "<Process name='Process-1' pid=42 parent=41 started>".
   // Reaps a child that has ended.
-  std::string repr() const;
+  [[nodiscard]] std::string repr() const;
 
   friend bool operator==(const Process& a, const Process& b) { return a.state_ == b.state_; }
   friend std::ostream& operator<<(std::ostream& out, const Process& p);
@@ -152,7 +152,7 @@ class Process {
 
  private:
   struct Internal {};  // keeps this overload out of reach of user calls
-  Process(Options options, std::function<void()> target, Internal);
+  Process(Options options, std::function<void()> target, Internal /*tag*/);
 
   std::shared_ptr<detail::State> state_;
 };
