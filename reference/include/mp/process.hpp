@@ -43,8 +43,10 @@ using Seconds = std::chrono::duration<double>;
 
 // Python's keyword arguments to Process().
 struct Options {
-  std::string name;            // empty: the default name "Process-N"
-  std::optional<bool> daemon;  // unset: inherit current_process().daemon()
+  // Default member initializers keep GCC's -Wmissing-field-initializers quiet for
+  // Process({.name = "w"}, f).
+  std::string name{};            // empty: the default name "Process-N"
+  std::optional<bool> daemon{};  // unset: inherit current_process().daemon()
 };
 
 // Misuse of the API (Python raises AssertionError or ValueError there). what() is CPython's
