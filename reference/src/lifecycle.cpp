@@ -40,7 +40,10 @@ std::optional<int> wait_for_child(Registry& r, State& s, Deadline deadline) {
   wait_exited(pid);
   std::lock_guard lock(r.mutex);
   const auto code = poll_locked(s);
-  if (code) forget_child_locked(r, s);
+  // No code after a completed wait means someone else reaped it (waitpid(-1), SIGCHLD
+  // ignored): it is no longer ours to wait for, so forget it, or the at-exit rules would
+  // wait for it forever. Its exit code is lost, as in CPython.
+  forget_child_locked(r, s);
   return code;
 }
 

@@ -23,7 +23,8 @@ void forget_child_locked(Registry& r, const State& s);
 void cleanup_locked(Registry& r);
 
 // Blocks, without holding r.mutex, until started child `s` ends or the deadline passes;
-// then reaps and forgets it. Returns its exit code, or nullopt on timeout.
+// then reaps and forgets it. Returns its exit code, or nullopt on timeout (or when someone
+// else reaped it).
 std::optional<int> wait_for_child(Registry& r, State& s, Deadline deadline);
 
 }  // namespace mp::detail
