@@ -66,14 +66,16 @@ TEST_F(Daemon, CannotStartChildren) {
 TEST_F(AtExit, TheMainProgramTerminatesItsDaemonAndDoesNotWaitForIt) {
   const auto start = Clock::now();
   const MainRun run = run_as_main([] {
-    mp::Process d({.daemon = true}, [] {
+    const Pipe ready;
+    mp::Process d({.daemon = true}, [&ready] {
       std::printf("Starting: %d\n", getpid());
       std::fflush(stdout);
+      ready.say_ready();
       std::this_thread::sleep_for(std::chrono::seconds(30));
       std::printf("Exiting\n");
     });
     d.start();
-    d.join(std::chrono::milliseconds(100));  // let it print
+    ready.wait_ready();  // then return from "main" while the daemon sleeps
   });
   EXPECT_LT(seconds_since(start), 20.0);  // far less than the daemon's 30 s
   ASSERT_TRUE(WIFEXITED(run.status));
@@ -98,19 +100,21 @@ TEST_F(AtExit, TheMainProgramWaitsForANonDaemonWithoutJoin) {
 TEST_F(AtExit, AChildHandlesItsOwnChildrenBeforeItExits) {
   for (const bool raise : {false, true}) {
     Pipe pipe;
-    mp::Process child([raise, w = pipe.write_fd()] {
+    const Pipe ready;
+    mp::Process child([raise, &ready, w = pipe.write_fd()] {
       mp::Process grandchild([w] {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         write_text(w, "grandchild done;");
       });
-      mp::Process daemon({.daemon = true}, [w] {
+      mp::Process daemon({.daemon = true}, [w, &ready] {
         write_text(w, "daemon " + std::to_string(getpid()) + ";");
+        ready.say_ready();
         std::this_thread::sleep_for(std::chrono::seconds(30));
         write_text(w, "daemon done;");
       });
       grandchild.start();
       daemon.start();
-      daemon.join(std::chrono::milliseconds(100));
+      ready.wait_ready();
       if (raise) throw std::runtime_error("boom");
     });
     child.start();

@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 namespace mp_test {
@@ -22,8 +22,14 @@ std::vector<pid_t> children_of_this_process() {
     char* end = nullptr;
     const long pid = std::strtol(entry->d_name, &end, 10);
     if (*end != '\0' || pid <= 0) continue;
-    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // read(), not ifstream: a process that exits while we read makes libstdc++ throw.
+    const int fd = open(("/proc/" + std::string(entry->d_name) + "/stat").c_str(), O_RDONLY);
+    if (fd < 0) continue;
+    char buf[512];
+    const ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) continue;
+    const std::string text(buf, static_cast<size_t>(n));
     const auto close_paren = text.rfind(')');
     if (close_paren == std::string::npos) continue;
     std::istringstream rest(text.substr(close_paren + 1));
@@ -61,6 +67,14 @@ Pipe::Pipe() : fds_{-1, -1} {
 Pipe::~Pipe() {
   for (const int fd : fds_) {
     if (fd >= 0) close(fd);
+  }
+}
+
+void Pipe::say_ready() const { write_text(fds_[1], "."); }
+
+void Pipe::wait_ready() const {
+  char c = 0;
+  while (read(fds_[0], &c, 1) < 0 && errno == EINTR) {
   }
 }
 

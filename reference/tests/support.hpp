@@ -40,6 +40,9 @@ class Pipe {
   Pipe& operator=(const Pipe&) = delete;
   [[nodiscard]] int write_fd() const { return fds_[1]; }
   [[nodiscard]] int read_fd() const { return fds_[0]; }
+  // A one-byte handshake: the child says "ready", the test waits for it (no sleeping).
+  void say_ready() const;
+  void wait_ready() const;
   void close_write();
   // Closes our write end and reads until every writer has closed it.
   std::string read_all();
