@@ -1,10 +1,10 @@
 // Daemons and the at-exit rules: API.md rows "daemon", "at exit of the main program" and
 // "child exit".
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <mp/process.hpp>
@@ -39,9 +39,8 @@ TEST_F(Daemon, DefaultsToFalseAndOptionsSetIt) {
 TEST_F(Daemon, IsInheritedFromTheCreatingProcess) {
   Pipe pipe;
   mp::Process d({.daemon = true}, [w = pipe.write_fd()] {
-    write_text(w, std::to_string(mp::current_process().daemon()) +
-                      std::to_string(mp::Process([] {}).daemon()) +
-                      std::to_string(mp::Process({.daemon = false}, [] {}).daemon()));
+    write_text(w, bit(mp::current_process().daemon()) + bit(mp::Process([] {}).daemon()) +
+                      bit(mp::Process({.daemon = false}, [] {}).daemon()));
   });
   d.start();
   d.join();

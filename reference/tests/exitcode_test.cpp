@@ -1,7 +1,7 @@
 // The exit-code table of API.md, and mp::exit's unwinding.
-#include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <mp/process.hpp>
 #include <stdexcept>
 #include <string>

@@ -2,8 +2,8 @@
 // "is_alive" and "terminate/kill". Timing bounds are lower bounds or generous upper bounds
 // that hold on a loaded 2-core machine; a "still running" child waits on a Gate, not a sleep.
 #include <poll.h>
-#include <signal.h>
 
+#include <csignal>
 #include <mp/process.hpp>
 #include <thread>
 

@@ -63,8 +63,7 @@ TEST_F(CurrentProcess, IsTheChildsOwnProcessInsideAChild) {
   Pipe pipe;
   mp::Process p({.name = "worker"}, [w = pipe.write_fd()] {
     const mp::Process me = mp::current_process();
-    write_text(w, me.name() + " " + std::to_string(*me.pid() == getpid()) + " " +
-                      std::to_string(me.is_alive()));
+    write_text(w, me.name() + " " + bit(*me.pid() == getpid()) + " " + bit(me.is_alive()));
   });
   p.start();
   p.join();
@@ -76,7 +75,7 @@ TEST_F(CurrentProcess, ParentProcessInAChildIsTheCreator) {
   mp::Process p([w = pipe.write_fd()] {
     const auto parent = mp::parent_process();
     write_text(w, parent ? parent->name() + " " + std::to_string(*parent->pid()) + " " +
-                               std::to_string(parent->is_alive())
+                               bit(parent->is_alive())
                          : "none");
   });
   p.start();

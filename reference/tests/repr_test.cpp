@@ -1,7 +1,7 @@
 // repr() in every state, exactly as CPython prints it (API.md row "repr").
-#include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <mp/process.hpp>
 #include <sstream>
 #include <string>

@@ -76,6 +76,9 @@ struct MainRun {
 };
 MainRun run_as_main(const std::function<void()>& body);
 
+// "1" or "0": how a child reports a bool through a pipe.
+inline std::string bit(bool value) { return value ? "1" : "0"; }
+
 // Seconds since `start`.
 double seconds_since(Clock::time_point start);
 

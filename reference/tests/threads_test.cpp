@@ -16,6 +16,7 @@ constexpr int kThreads = 8;
 TEST_F(Threads, StartAndJoinTheirOwnChildrenAtOnce) {
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([t, &wrong] {
       for (int i = 0; i < 20; ++i) {
@@ -42,6 +43,7 @@ TEST_F(Threads, JoinAndPollTheSameHandleAtOnce) {
   p.start();
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([t, &p, &wrong] {
       if (t % 2 == 0) {
