@@ -47,21 +47,6 @@ TEST_F(Daemon, IsInheritedFromTheCreatingProcess) {
   EXPECT_EQ(pipe.read_all(), "110");
 }
 
-TEST_F(Daemon, CannotStartChildren) {
-  Pipe pipe;
-  mp::Process d({.daemon = true}, [w = pipe.write_fd()] {
-    try {
-      mp::Process([] {}).start();
-      write_text(w, "started");
-    } catch (const mp::ProcessError& e) {
-      write_text(w, e.what());
-    }
-  });
-  d.start();
-  d.join();
-  EXPECT_EQ(pipe.read_all(), "daemonic processes are not allowed to have children");
-}
-
 TEST_F(AtExit, TheMainProgramTerminatesItsDaemonAndDoesNotWaitForIt) {
   const auto start = Clock::now();
   const MainRun run = run_as_main([] {
