@@ -19,7 +19,7 @@ void run_exit_rules_or_throw() {
     std::lock_guard lock(r.mutex);
     cleanup_locked(r);
     for (const auto& child : r.children) {
-      if (child->daemon) send_signal(child->fd, *child->pid, SIGTERM);
+      if (child->daemon) send_signal(own_fd(r, *child), *child->pid, SIGTERM);
     }
   }
   for (;;) {

@@ -30,7 +30,7 @@ std::optional<int> wait_for_child(Registry& r, State& s, Deadline deadline) {
   {
     std::lock_guard lock(r.mutex);
     if (s.exitcode) return s.exitcode;
-    fd = s.fd;
+    fd = own_fd(r, s);
     pid = *s.pid;
   }
   if (deadline && !wait_readable(fd, deadline)) return std::nullopt;

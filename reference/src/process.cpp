@@ -44,7 +44,7 @@ bool parent_alive(const State& s) { return s.pid == getppid(); }
 
 int sentinel_locked(Registry& r, State& s) {
   check_open(s);
-  if (s.kind == Kind::kParent && s.fd < 0 && detail::have_pidfd()) {
+  if (s.kind == Kind::kParent && detail::own_fd(r, s) < 0 && detail::have_pidfd()) {
     // Opened on first use. The pid cannot have been recycled while we are still its child;
     // once re-parented, the pidfd may name another process, so it is dropped.
     const int fd = detail::pidfd_open(*s.pid);
@@ -53,11 +53,11 @@ int sentinel_locked(Registry& r, State& s) {
       detail::close_fd(fd);
       throw ProcessError("parent process has ended");
     }
-    s.fd = fd;
-    r.with_fd.push_back(&s);
+    detail::adopt_fd_locked(r, s, fd);
   }
-  if (s.fd < 0) throw ProcessError(msg::kNotStarted);
-  return s.fd;
+  const int fd = detail::own_fd(r, s);
+  if (fd < 0) throw ProcessError(msg::kNotStarted);
+  return fd;
 }
 
 void join_until(State& s, detail::Deadline deadline) {
@@ -90,7 +90,7 @@ void signal_child(const State& s, int sig) {
   if (!created_here(s)) throw ProcessError(msg::kSignalNotChild);
   // Reaping happens only under this lock, so an unreaped child's pid is still its own.
   if (s.exitcode) return;
-  detail::send_signal(s.fd, *s.pid, sig);
+  detail::send_signal(detail::own_fd(r, s), *s.pid, sig);
 }
 
 }  // namespace
@@ -148,11 +148,7 @@ void Process::close() {
   if (s.kind == Kind::kMain) return;  // _MainProcess.close() does nothing
   if (s.pid) {
     if (!detail::poll_locked(s)) throw ProcessError(msg::kCloseRunning);
-    if (s.fd >= 0) {
-      detail::close_fd(s.fd);
-      std::erase(r.with_fd, &s);
-      s.fd = -1;
-    }
+    detail::release_fd_locked(r, s);
     s.pid.reset();
     detail::forget_child_locked(r, s);
   }

@@ -1,6 +1,7 @@
 // The per-process registry: creation in the main program and the fresh start in a child.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -25,6 +26,7 @@ Registry* create_main_registry() {
   main->kind = Kind::kMain;
   main->name = "MainProcess";
   r->current = std::move(main);
+  r->self_pid = getpid();
   active_slot = 0;
   // CPython's util._exit_function runs from atexit; so do our rules.
   std::atexit(run_exit_rules);
@@ -40,7 +42,7 @@ Registry& registry() {
 }
 
 Registry& reset_for_child(std::shared_ptr<State>&& self, std::shared_ptr<State>&& parent,
-                          int lifeline_fd) {
+                          int lifeline_fd, pid_t self_pid) {
   Registry& old = registry();
   const int slot = 1 - active_slot;
   // Placement new over the other slot without destroying what was there: a destructor
@@ -50,17 +52,36 @@ Registry& reset_for_child(std::shared_ptr<State>&& self, std::shared_ptr<State>&
   fresh->current = std::move(self);
   fresh->parent = std::move(parent);
   fresh->lifeline_fd = lifeline_fd;
+  fresh->self_pid = self_pid;
   active = fresh;
   active_slot = slot;
   return old;
 }
 
-State::~State() {
+int own_fd(const Registry& r, const State& s) {
+  return s.fd >= 0 && s.fd_owner == r.self_pid ? s.fd : -1;
+}
+
+void adopt_fd_locked(Registry& r, State& s, int fd) {
+  s.fd = fd;
+  s.fd_owner = r.self_pid;
+  r.fds.insert(std::lower_bound(r.fds.begin(), r.fds.end(), fd), fd);
+}
+
+void release_fd_locked(Registry& r, State& s) {
+  const int fd = own_fd(r, s);
+  s.fd = -1;
   if (fd < 0) return;
   close_fd(fd);
+  const auto at = std::lower_bound(r.fds.begin(), r.fds.end(), fd);
+  if (at != r.fds.end() && *at == fd) r.fds.erase(at);
+}
+
+State::~State() {
+  if (fd < 0) return;
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  std::erase(r.with_fd, this);
+  release_fd_locked(r, *this);
 }
 
 }  // namespace mp::detail

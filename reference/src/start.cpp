@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <exception>
 #include <mutex>
@@ -33,15 +34,15 @@ namespace {
                             int lifeline_read, int lifeline_write) {
   // A fresh registry: we are current_process(), with no children and a counter at 0.
   // Copying `self` is an atomic increment.
-  Registry& old =
-      detail::reset_for_child(std::shared_ptr<State>(self), std::move(parent), lifeline_write);
+  // getpid() is a plain system call.
+  Registry& old = detail::reset_for_child(std::shared_ptr<State>(self), std::move(parent),
+                                          lifeline_write, getpid());
   // Our siblings' pidfds and sentinels are the parent's business: close our copies (the
   // fds are close-on-exec already, but a fork keeps them) so that they neither leak nor,
-  // in the pipe fallback, keep a sibling's lifeline open. Plain close() calls.
-  for (State* sibling : old.with_fd) {
-    detail::close_fd(sibling->fd);
-    sibling->fd = -1;
-  }
+  // in the pipe fallback, keep a sibling's lifeline open. The list is sorted and mostly
+  // consecutive, so a few close_range calls do it. The States keep their numbers, which
+  // own_fd() does not trust here (writing to them would only copy their pages).
+  detail::close_sorted_fds(old.fds.data(), old.fds.size());
   if (old.lifeline_fd >= 0) detail::close_fd(old.lifeline_fd);  // our parent's own lifeline
   if (lifeline_read >= 0) detail::close_fd(lifeline_read);      // the parent's end
 
@@ -80,11 +81,16 @@ void Process::start() {
   if (s.pid) throw ProcessError(msg::kStartTwice);
   if (s.parent_pid != getpid()) throw ProcessError(msg::kStartNotCreator);
   if (r.current->daemon) throw ProcessError(msg::kDaemonChildren);
-  detail::cleanup_locked(r);
+  // CPython's _cleanup(), amortized: only once the table has doubled since the last pass, so
+  // starting N long-running children costs O(N) polls, not O(N^2).
+  if (r.children.size() >= r.cleanup_at) {
+    detail::cleanup_locked(r);
+    r.cleanup_at = std::max<std::size_t>(16, 2 * r.children.size());
+  }
   parent->name = s.parent_name;
   // Make room now: after the fork, recording the child must not fail half-way.
   r.children.reserve(r.children.size() + 1);
-  r.with_fd.reserve(r.with_fd.size() + 1);
+  r.fds.reserve(r.fds.size() + 1);
 
   // Pipe fallback (no pidfd_open): the child holds the write end; it closes when the child
   // exits, which makes the read end readable.
@@ -124,8 +130,7 @@ void Process::start() {
     detail::close_fd(lifeline[1]);
   }
   s.pid = pid;
-  s.fd = fd;
-  r.with_fd.push_back(&s);
+  detail::adopt_fd_locked(r, s, fd);
   r.children.push_back(state_);
   // As CPython does after start (bpo-30775): the parent no longer needs the target.
   released_target = std::move(s.target);

@@ -31,6 +31,7 @@ struct State {
   std::string parent_name;          // the creator's name, for the child's parent_process()
   std::optional<pid_t> pid;         // set once started (in the creator's copy only)
   int fd = -1;                      // pidfd, or the read end of the lifeline pipe (fallback)
+  pid_t fd_owner = 0;               // the process that opened fd: in any other it is not ours
   std::optional<int> exitcode;      // set once reaped
   bool closed = false;
 
@@ -50,9 +51,11 @@ struct Registry {
   std::shared_ptr<State> current;                // current_process()
   std::shared_ptr<State> parent;                 // parent_process(); null in the main program
   std::vector<std::shared_ptr<State>> children;  // started and not yet seen to end
-  std::vector<State*> with_fd;                   // States whose fd is open: a new child closes them
-  int counter = 0;                               // Process objects constructed here, for names
-  int lifeline_fd = -1;                          // fallback only: write end our parent waits on
+  pid_t self_pid = 0;                            // getpid() of the process this registry is for
+  std::vector<int> fds;         // our open pidfds/sentinels, sorted: a new child closes them
+  int counter = 0;              // Process objects constructed here, for names
+  std::size_t cleanup_at = 16;  // children.size() at which start() next polls them all
+  int lifeline_fd = -1;         // fallback only: write end our parent waits on
 };
 
 // The registry of this process, created on first use (which also registers the at-exit
@@ -60,11 +63,21 @@ struct Registry {
 Registry& registry();
 
 // In a freshly forked child: a new, empty registry whose current process is `self` and
-// whose parent is `parent`. Allocates nothing and takes no lock (the parent's copy of the
-// mutex may be held by a thread that does not exist here). Returns the old registry, whose
-// memory stays as it was so the caller can still close the fds it lists.
+// whose parent is `parent`, for process `self_pid`. Allocates nothing and takes no lock (the
+// parent's copy of the mutex may be held by a thread that does not exist here). Returns the old
+// registry, whose memory stays as it was so the caller can still close the fds it lists.
 Registry& reset_for_child(std::shared_ptr<State>&& self, std::shared_ptr<State>&& parent,
-                          int lifeline_fd);
+                          int lifeline_fd, pid_t self_pid);
+
+// With r.mutex held: `s.fd` if this process opened it, else -1 (a copy inherited by a child
+// is closed there and must not be used).
+int own_fd(const Registry& r, const State& s);
+
+// With r.mutex held: `fd` becomes s's, and is listed so that new children close it.
+void adopt_fd_locked(Registry& r, State& s, int fd);
+
+// With r.mutex held: closes s's fd if it is ours.
+void release_fd_locked(Registry& r, State& s);
 
 // True when `s` is current_process().
 inline bool is_current(const Registry& r, const State& s) { return r.current.get() == &s; }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 
 namespace mp::detail {
@@ -34,6 +35,10 @@ void wait_exited(pid_t pid);
 // Reaps `pid` if it has exited: its exit code in CPython's form (n, or -signal), or nullopt
 // if it still runs or is not our child (ECHILD).
 std::optional<int> try_reap(pid_t pid);
+
+// Closes fds[0..n), sorted ascending, with one close_range per run of consecutive numbers
+// (a close() loop where close_range is missing). Allocates nothing: safe right after fork.
+void close_sorted_fds(const int* fds, std::size_t n);
 
 // close() that keeps errno and ignores EINTR (Linux closes the fd anyway).
 void close_fd(int fd);

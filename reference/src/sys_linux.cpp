@@ -1,5 +1,6 @@
 // Linux system calls behind sys.hpp: pidfds, waitid and ppoll.
 #include <poll.h>
+#include <stdio_ext.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ext/stdio_sync_filebuf.h>
 #include <iostream>
 #include <system_error>
 
@@ -86,19 +88,49 @@ std::optional<int> try_reap(pid_t pid) {
   return info.si_code == CLD_EXITED ? info.si_status : -info.si_status;
 }
 
+void close_sorted_fds(const int* fds, std::size_t n) {
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j + 1 < n && fds[j + 1] == fds[j] + 1) ++j;
+    const auto first = static_cast<unsigned>(fds[i]);
+    const auto last = static_cast<unsigned>(fds[j]);
+    if (syscall(SYS_close_range, first, last, 0U) != 0) {
+      for (std::size_t k = i; k <= j; ++k) close_fd(fds[k]);  // ENOSYS: kernel < 5.9, valgrind
+    }
+    i = j + 1;
+  }
+}
+
 void close_fd(int fd) {
   const int saved = errno;
   ::close(fd);
   errno = saved;
 }
 
+namespace {
+
+// With sync_with_stdio(true), the default, an iostream writes straight into the C stream,
+// so flushing that covers it. Otherwise it keeps its own buffer and must be flushed itself.
+void flush_unless_synced(std::ostream& stream) {
+  if (dynamic_cast<__gnu_cxx::stdio_sync_filebuf<char>*>(stream.rdbuf()) == nullptr) {
+    stream.flush();
+  }
+}
+
+// fflush only when something is pending: even an empty fflush writes the FILE's lock, and
+// in a fresh child every page written is a copy-on-write fault on the exit path.
+void flush_if_pending(FILE* file) {
+  if (__fpending(file) > 0) std::fflush(file);
+}
+
+}  // namespace
+
 void flush_std_streams() {
-  // iostreams first: with sync_with_stdio(false) they buffer apart from stdio.
-  std::cout.flush();
-  std::clog.flush();
-  std::cerr.flush();
-  std::fflush(stdout);
-  std::fflush(stderr);
+  flush_unless_synced(std::cout);
+  flush_unless_synced(std::clog);
+  flush_unless_synced(std::cerr);
+  flush_if_pending(stdout);
+  flush_if_pending(stderr);
 }
 
 }  // namespace mp::detail

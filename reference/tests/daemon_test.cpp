@@ -137,6 +137,17 @@ TEST_F(AtExit, StartFlushesStdoutSoBufferedOutputIsNotDuplicated) {
   EXPECT_EQ(count(run.out, "streamed;"), 1) << run.out;
 }
 
+TEST_F(AtExit, FlushingAlsoCoversIostreamsNotSyncedWithStdio) {
+  const MainRun run = run_as_main([] {
+    std::ios_base::sync_with_stdio(false);  // cout now buffers apart from stdout
+    std::cout << "parent;";
+    mp::Process p([] { std::cout << "child;"; });
+    p.start();
+    p.join();
+  });
+  EXPECT_EQ(run.out, "parent;child;");
+}
+
 TEST_F(AtExit, AChildRunsNoneOfTheParentsAtexitHandlers) {
   const MainRun run = run_as_main([] {
     std::atexit([] { std::printf("atexit handler ran\n"); });
