@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""Runs the spawn/join benchmarks and writes a report: JSON, a Markdown table of medians and
+ratios, and SVG plots.
+
+  tools/bench_report.py [--profile short|full] [--impl DIR] [--python PYTHON] [--out DIR]
+
+The C++ implementation and its raw-system-call floors run in one binary, then CPython's
+multiprocessing (fork, forkserver, spawn) in one interpreter, in the same invocation, so
+every ratio compares figures measured side by side. No figure is judged pass/fail: the
+targets column says where each one stands.
+
+Standard library only; plots need gnuplot (Debian's gnuplot-nox), and are skipped without it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROFILES = {
+    # min time per benchmark (s), repetitions, CPython iterations, leave out 2 GiB parents
+    "short": {"min_time": "0.05", "repetitions": 3, "iterations": 20, "skip_2g": True},
+    "full": {"min_time": "0.5", "repetitions": 10, "iterations": 200, "skip_2g": False},
+}
+
+
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    print("bench: $ " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, check=True, **kwargs)
+
+
+def build(impl: str | None) -> Path:
+    if impl is None:
+        run(["cmake", "--preset", "default"], stdout=subprocess.DEVNULL)
+        run(["cmake", "--build", "--preset", "default", "--target", "bench_reference",
+             "-j", str(os.cpu_count() or 1)], stdout=subprocess.DEVNULL)
+        return ROOT / "build" / "default" / "bench" / "bench_reference"
+    builddir = ROOT / "build" / "bench-impl"
+    run(["cmake", "-S", str(ROOT), "-B", str(builddir), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+         f"-DMP_BENCH_IMPL_DIR={Path(impl).resolve()}"], stdout=subprocess.DEVNULL)
+    run(["cmake", "--build", str(builddir), "--target", "bench_impl", "-j",
+         str(os.cpu_count() or 1)], stdout=subprocess.DEVNULL)
+    return builddir / "bench" / "bench_impl"
+
+
+def run_cpp(binary: Path, profile: dict, out: Path) -> dict[str, list[float]]:
+    """Per benchmark name, the real (or manual) time of each repetition, in seconds."""
+    raw = out / "cpp.json"
+    cmd = [str(binary), f"--benchmark_min_time={profile['min_time']}",
+           f"--benchmark_repetitions={profile['repetitions']}",
+           "--benchmark_format=console", f"--benchmark_out={raw}", "--benchmark_out_format=json"]
+    if profile["skip_2g"]:
+        cmd.append("--benchmark_filter=-.*parent_MiB:2048")
+    run(cmd, stdout=subprocess.DEVNULL)
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    samples: dict[str, list[float]] = {}
+    for b in json.loads(raw.read_text())["benchmarks"]:
+        if b.get("run_type") != "iteration" or b.get("error_occurred"):
+            continue
+        name = b["run_name"].replace("/real_time", "").replace("/manual_time", "")
+        value = b["real_time"] * scale[b["time_unit"]]
+        if "items_per_second" in b:  # batch benchmarks: seconds per child
+            value = 1.0 / b["items_per_second"]
+        samples.setdefault(name, []).append(value)
+    return samples
+
+
+def run_cpython(python: str, profile: dict, out: Path) -> dict:
+    raw = out / "cpython.json"
+    run([python, str(ROOT / "bench" / "cpython_bench.py"), "--iterations",
+         str(profile["iterations"]), "--json", str(raw)], stdout=subprocess.DEVNULL)
+    return json.loads(raw.read_text())
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().split()[1]
+    return (f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB, Linux "
+            f"{platform.release()}, {time.strftime('%Y-%m-%d')}")
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds * 1e6:,.1f} µs" if seconds < 1e-2 else f"{seconds * 1e3:,.2f} ms"
+
+
+def summarize(cpp: dict[str, list[float]], py: dict, impl_label: str) -> tuple[list, list]:
+    med = {k: statistics.median(v) for k, v in cpp.items()}
+    pym = {m: {k: statistics.median(v) for k, v in s.items()} for m, s in py["samples"].items()}
+    rows = []  # measure, implementation, against, value, ratio, target, met
+
+    def ratio_row(measure, mine, floor, floor_label, target):
+        if mine in med and floor in med:
+            r = med[mine] / med[floor]
+            rows.append((measure, fmt(med[mine]), f"{floor_label}: {fmt(med[floor])}",
+                         f"{r:.2f}x", f"<= {target:.2f}x", "yes" if r <= target else "no"))
+
+    ratio_row("start+join, no-op target", "BM_Mp_StartJoin", "BM_Floor_ForkWaitpid",
+              "fork+_exit+waitpid", 1.10)
+    ratio_row("join wake-up (child exit -> join returns)", "BM_Mp_JoinWakeup",
+              "BM_Floor_PidfdWakeup", "raw pidfd poll", 1.10)
+    if "BM_Mp_JoinTimeoutOvershoot" in med:
+        v = med["BM_Mp_JoinTimeoutOvershoot"]
+        rows.append(("join(1 ms) overshoot", fmt(v), "", "", "< 200 µs",
+                     "yes" if v < 200e-6 else "no"))
+    ratio_row("per child, 1024 started then joined", "BM_Mp_BatchStartJoin/1024",
+              "BM_Floor_BatchFork/1024", "raw batch fork", 1.20)
+    ratio_row("per child, 1024 (floor holding pidfds)", "BM_Mp_BatchStartJoin/1024",
+              "BM_Floor_BatchForkPidfd/1024", "batch fork + pidfd", 1.20)
+    if "fork" in pym and "BM_Mp_StartJoin" in med:
+        r = pym["fork"]["start_join"] / med["BM_Mp_StartJoin"]
+        rows.append((f"CPython fork start+join / {impl_label}", fmt(med["BM_Mp_StartJoin"]),
+                     f"cpython-fork: {fmt(pym['fork']['start_join'])}", f"{r:.1f}x",
+                     ">= 10x faster", "yes" if r >= 10 else "no"))
+
+    side = []  # measure, implementation, cpython per method
+    pairs = [("start+join", "BM_Mp_StartJoin", "start_join"),
+             ("join wake-up", "BM_Mp_JoinWakeup", "wakeup"),
+             ("terminate+join", "BM_Mp_TerminateJoin", "terminate_join")]
+    for label, mine, key in pairs:
+        side.append((label, fmt(med[mine]) if mine in med else "-",
+                     *[fmt(pym[m][key]) + (f" ({pym[m][key] / med[mine]:.1f}x)" if mine in med
+                                           else "") for m in ("fork", "forkserver", "spawn")
+                       if m in pym]))
+    return rows, side
+
+
+def table(header: list[str], rows: list) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def plot(out: Path, cpp: dict[str, list[float]], py: dict, impl_label: str) -> list[str]:
+    gnuplot = shutil.which("gnuplot")
+    if gnuplot is None:
+        return []
+    med = {k: statistics.median(v) for k, v in cpp.items()}
+
+    def series(prefix: str, scale: float) -> str:
+        points = sorted((int(k.rsplit(":", 1)[-1].rsplit("/", 1)[-1]), v * scale)
+                        for k, v in med.items() if k.startswith(prefix))
+        return "\n".join(f"{x} {y}" for x, y in points) + "\ne\n"
+
+    def cdf(values: list[float]) -> str:
+        values = sorted(values)
+        return "\n".join(f"{v * 1e6} {(i + 1) / len(values)}" for i, v in enumerate(values)) + \
+            "\ne\n"
+
+    made = []
+    common = "set terminal svg size 720,420 dynamic font 'sans,11'\nset grid\nset key top left\n"
+    scripts = {
+        "latency_vs_parent_memory.svg": (
+            "set logscale xy\nset xlabel 'parent resident memory (MiB)'\n"
+            "set ylabel 'start+join (ms)'\n"
+            f"plot '-' with linespoints title '{impl_label}', "
+            "'-' with linespoints title 'fork+_exit+waitpid'\n"
+            + series("BM_Mp_StartJoin_ParentMemory/", 1e3)
+            + series("BM_Floor_ForkWaitpid_ParentMemory/", 1e3)),
+        "per_child_cost_vs_n.svg": (
+            "set logscale x 4\nset xlabel 'children started before the first join (N)'\n"
+            "set ylabel 'cost per child (µs)'\nset yrange [0:*]\n"
+            f"plot '-' with linespoints title '{impl_label}', "
+            "'-' with linespoints title 'raw batch fork', "
+            "'-' with linespoints title 'batch fork + pidfd'\n"
+            + series("BM_Mp_BatchStartJoin/", 1e6) + series("BM_Floor_BatchFork/", 1e6)
+            + series("BM_Floor_BatchForkPidfd/", 1e6)),
+        "wakeup_distribution.svg": (
+            "set logscale x\nset xlabel 'child exit -> join returns (µs)'\n"
+            "set ylabel 'fraction of samples'\nset key bottom right\n"
+            f"plot '-' with steps title '{impl_label} (per repetition)', "
+            "'-' with steps title 'raw pidfd poll (per repetition)'"
+            + "".join(f", '-' with steps title 'cpython-{m} (per iteration)'"
+                      for m in py["samples"]) + "\n"
+            + cdf(cpp.get("BM_Mp_JoinWakeup", [0])) + cdf(cpp.get("BM_Floor_PidfdWakeup", [0]))
+            + "".join(cdf(s["wakeup"]) for s in py["samples"].values())),
+    }
+    for name, body in scripts.items():
+        subprocess.run([gnuplot], input=common + f"set output '{out / name}'\n" + body,
+                       text=True, check=True)
+        made.append(name)
+    return made
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", choices=PROFILES, default="short")
+    parser.add_argument("--impl", help="an implementation directory (API.md layout) instead "
+                                       "of the reference")
+    parser.add_argument("--python", default=sys.executable, help="the CPython to compare")
+    parser.add_argument("--out", default=str(ROOT / "out" / "bench"))
+    args = parser.parse_args()
+    profile = PROFILES[args.profile]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    label = "reference" if args.impl is None else Path(args.impl).name
+
+    started = time.monotonic()
+    binary = build(args.impl)
+    cpp = run_cpp(binary, profile, out)
+    py = run_cpython(args.python, profile, out)
+    rows, side = summarize(cpp, py, label)
+    plots = plot(out, cpp, py, label)
+
+    (out / "results.json").write_text(json.dumps(
+        {"machine": machine(), "profile": args.profile, "implementation": label,
+         "python": py["python"], "cpp_seconds": cpp, "cpython_seconds": py["samples"]},
+        indent=1))
+    methods = [m for m in ("fork", "forkserver", "spawn") if m in py["samples"]]
+    report = [
+        f"# Spawn/join benchmarks: {label}",
+        "",
+        f"Measured on {machine()}; profile `{args.profile}`; CPython {py['python']}. "
+        f"Medians of {profile['repetitions']} repetitions (C++) and "
+        f"{profile['iterations']} iterations (CPython), all in one run.",
+        "",
+        table(["measure", label, "against", "ratio", "target", "met"], rows),
+        "",
+        "CPython's multiprocessing beside it (ratio: CPython / " + label + "):",
+        "",
+        table(["measure", label] + [f"cpython-{m}" for m in methods], side),
+        "",
+        "Every median (C++):",
+        "",
+        table(["benchmark", "median"], [(k, fmt(statistics.median(v)))
+                                        for k, v in sorted(cpp.items())]),
+        "",
+    ]
+    report += [f"![{p}]({p})" for p in plots] or ["(no plots: gnuplot is not installed)"]
+    (out / "report.md").write_text("\n".join(report) + "\n")
+    print("\n".join(report[:12]))
+    print(f"bench: wrote {out}/report.md, results.json and {len(plots)} plots "
+          f"in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
