@@ -39,9 +39,7 @@ SharedClock::~SharedClock() { munmap(ns_, sizeof(std::int64_t)); }
 
 void SharedClock::set_now() const { *ns_ = now_ns(); }
 
-double SharedClock::seconds_until_now() const {
-  return static_cast<double>(now_ns() - *ns_) / 1e9;
-}
+double SharedClock::seconds_until_now() const { return static_cast<double>(now_ns() - *ns_) / 1e9; }
 
 void sleep_briefly() {
   const timespec ts{.tv_sec = 0, .tv_nsec = 2'000'000};
