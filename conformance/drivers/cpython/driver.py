@@ -1,0 +1,19 @@
+#!/usr/bin/env python3
+"""mpspec's CPython driver: `driver.py --start-method METHOD SCENARIO.json`.
+
+The seed's shape on purpose: targets defined in the main module, the main program's
+body guarded by `if __name__ == "__main__"`, so spawn and forkserver children import
+this file without running the body again.
+"""
+import sys
+
+import mpspec_play
+
+
+def target(path, target_name, *args):
+    """Every child's target unless the scenario puts it in another module."""
+    return mpspec_play.run_target(path, target_name, *args)
+
+
+if __name__ == "__main__":
+    sys.exit(mpspec_play.main(sys.argv[1:]))

@@ -1,0 +1,267 @@
+"""Case files: loading, `repeat` expansion, the scenario a driver receives, and the lint."""
+import copy
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "spec"
+VOCABULARY = tomllib.loads((SPEC / "vocabulary.toml").read_text(encoding="utf-8"))
+SEED_CANDIDATES = [ROOT.parent / "shared" / "seed" / "pymotw-multiprocessing-basics.md",
+                   Path("/work/shared/seed/pymotw-multiprocessing-basics.md")]
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+PLACEHOLDER_OK = re.compile(r"name|pid|ppid|args|[0-9]|v:[A-Za-z_][A-Za-z0-9_]*")
+TEMPLATE_REF = re.compile(r"\$\{([^}]*)\}")
+ID = re.compile(r"[a-z0-9][a-z0-9.-]*")
+DRIVER_EXIT_RESERVED = 100
+
+
+class Case:
+    def __init__(self, path, data):
+        self.path = Path(path)
+        self.data = data
+        self.id = data.get("id", self.path.stem)
+        self.level = data.get("level", "MUST")
+        self.weight = data.get("weight", 1)
+        self.expect = data.get("expect", {})
+
+    @property
+    def rel(self):
+        try:
+            return str(self.path.resolve().relative_to(ROOT))
+        except ValueError:
+            return str(self.path)
+
+    def timeout_units(self):
+        return VOCABULARY["case"]["timeout_classes"].get(self.data.get("timeout_class"), 100)
+
+    def scenario(self, unit):
+        """The JSON object a driver receives (PROTOCOL.md): repeats expanded, metadata dropped."""
+        targets = {name: {k: (expand(v) if k == "steps" else v) for k, v in t.items()}
+                   for name, t in self.data.get("targets", {}).items()}
+        return {"id": self.id, "unit": unit, "vars": self.data.get("vars", {}),
+                "targets": targets, "main": expand(self.data.get("main", []))}
+
+
+def load(path):
+    with open(path, "rb") as f:
+        return Case(path, tomllib.load(f))
+
+
+def discover(paths):
+    files = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files += sorted(q for q in p.rglob("*.toml") if q.name != "vocabulary.toml")
+        else:
+            files.append(p)
+    return files
+
+
+def _subst_i(value, i):
+    if value == "{i}":
+        return i
+    if isinstance(value, str):
+        return value.replace("{i}", str(i))
+    if isinstance(value, list):
+        return [_subst_i(v, i) for v in value]
+    if isinstance(value, dict):
+        return {k: _subst_i(v, i) for k, v in value.items()}
+    return value
+
+
+def expand(steps):
+    out = []
+    for step in steps:
+        if step.get("do") == "repeat":
+            for i in range(step["times"]):
+                out += expand(_subst_i(copy.deepcopy(step["steps"]), i))
+        else:
+            out.append(step)
+    return out
+
+
+# ---- lint -------------------------------------------------------------------------------
+
+def _seed_text():
+    for p in SEED_CANDIDATES:
+        if p.exists():
+            return " ".join(p.read_text(encoding="utf-8").split())
+    return None
+
+
+def lint(cases):
+    """Every problem of every case, as 'path: message' strings."""
+    problems, ids = [], {}
+    seed = _seed_text()
+    for case in cases:
+        problems += [f"{case.rel}: {m}" for m in lint_case(case, seed)]
+        if case.id in ids:
+            problems.append(f"{case.rel}: id {case.id!r} also used by {ids[case.id]}")
+        ids[case.id] = case.rel
+    return problems
+
+
+def lint_case(case, seed):
+    d, spec, out = case.data, VOCABULARY["case"], []
+    allowed = set(spec["required"]) | set(spec["optional"])
+    out += [f"missing key {k!r}" for k in spec["required"] if k not in d]
+    out += [f"unknown key {k!r}" for k in d if k not in allowed]
+    if not isinstance(d.get("id"), str) or not ID.fullmatch(d.get("id", "")):
+        out.append("id must be lowercase letters, digits, dots and dashes")
+    folder = spec["sections"].get(d.get("section"))
+    if folder is None:
+        out.append(f"section must be one of {sorted(spec['sections'])}")
+    elif case.path.parent.name != folder:
+        out.append(f"section {d['section']} belongs in spec/{folder}/")
+    if d.get("level") not in spec["levels"]:
+        out.append(f"level must be one of {spec['levels']}")
+    if d.get("timeout_class") not in spec["timeout_classes"]:
+        out.append(f"timeout_class must be one of {sorted(spec['timeout_classes'])}")
+    if not isinstance(d.get("weight"), int) or d.get("weight", 0) < 1:
+        out.append("weight must be an integer >= 1")
+    if not isinstance(d.get("claim"), str) or not d.get("claim", "").strip():
+        out.append("claim must be a sentence")
+    if "example" in d and d["example"] not in spec["examples"]:
+        out.append(f"example must name one of the seed's programs: {spec['examples']}")
+    if "quote" in d and seed is not None and " ".join(d["quote"].split()) not in seed:
+        out.append(f"quote is not in the seed word for word: {d['quote']!r}")
+    if d.get("section") == "beyond" and "quote" in d:
+        out.append("a beyond-seed case has no seed quote (say where the claim comes from in note)")
+    vars_ = d.get("vars", {})
+    targets = d.get("targets", {})
+    labels = set()
+    for name, t in targets.items():
+        if "main" in t:
+            out.append(f"target {name}: holds 'main': write main = [...] above the first [table] header")
+        elif set(t) - {"steps", "module"}:
+            out.append(f"target {name}: only 'steps' and 'module' are allowed")
+        if t.get("module", "other") != "other":
+            out.append(f"target {name}: module must be \"other\"")
+        out += [f"target {name}: {m}" for m in lint_steps(t.get("steps", []), "child", targets, vars_, labels)]
+    out += [f"main: {m}" for m in lint_steps(d.get("main", []), "main", targets, vars_, labels)]
+    out += lint_expect(case.expect, labels)
+    return out
+
+
+def lint_steps(steps, where, targets, vars_, labels, handles=None):
+    out, handles = [], set() if handles is None else handles
+    fields = VOCABULARY["fields"]
+    for n, step in enumerate(steps):
+        at = f"step {n + 1}"
+        if not isinstance(step, dict) or "do" not in step:
+            out.append(f"{at}: a step is a table with 'do'")
+            continue
+        do = step["do"]
+        spec = VOCABULARY["steps"].get(do)
+        if spec is None:
+            out.append(f"{at}: unknown step {do!r}")
+            continue
+        at = f"{at} ({do})"
+        if spec["where"] != "any" and spec["where"] != where:
+            out.append(f"{at}: only allowed in the {spec['where']} program")
+        out += [f"{at}: missing {k!r}" for k in spec["required"] if k not in step]
+        out += [f"{at}: unexpected {k!r}" for k in step
+                if k != "do" and k not in spec["required"] and k not in spec["optional"]]
+        if spec["kind"] == "terminal" and n != len(steps) - 1:
+            out.append(f"{at}: a terminal step must be the last one")
+        if do == "repeat":
+            out += lint_steps(expand([step]), where, targets, vars_, labels, handles)
+            continue
+        for key, value in step.items():
+            kind = fields.get(key)
+            if key == "do" or kind is None or (do == "create" and key == "p"):
+                continue
+            problem = check_field(kind, value, do, targets, vars_, handles)
+            if problem:
+                out.append(f"{at}: {key} {problem}")
+        if do == "create":
+            handles.add(step.get("p"))
+        if "as" in step:
+            labels.add(step["as"])
+        if do == "exit" and where == "main" and not (0 <= step.get("code", 0) < DRIVER_EXIT_RESERVED):
+            out.append(f"{at}: the main program's exit code must be 0..99 (100+ are the driver's)")
+        if do == "exit" and "code" in step and "message" in step:
+            out.append(f"{at}: code or message, not both")
+        if do == "set" and step.get("var") not in vars_:
+            out.append(f"{at}: var {step.get('var')!r} is not declared in vars")
+    return out
+
+
+def check_field(kind, value, do, targets, vars_, handles):
+    if kind == "handle":
+        if value in ("current", "parent"):
+            return None if do not in ("create", "start", "set_daemon") else "must be a created handle"
+        return None if value in handles else f"{value!r} is not created before this step"
+    if kind == "label":
+        return None if isinstance(value, str) and ID.fullmatch(value.replace("_", "-")) else "must be a simple name"
+    if kind == "target":
+        return None if value in targets else f"{value!r} is not in [targets]"
+    if kind == "args":
+        ok = isinstance(value, list) and all(isinstance(a, (int, str)) and not isinstance(a, bool) for a in value)
+        return None if ok else "must be an array of ints and strings"
+    if kind in ("string", "text"):
+        if not isinstance(value, str):
+            return "must be a string"
+        if kind == "text":
+            bad = [m for m in PLACEHOLDER.findall(value) if not PLACEHOLDER_OK.fullmatch(m)]
+            return f"has unknown placeholders {bad}" if bad else None
+        return None
+    if kind == "bool":
+        return None if isinstance(value, bool) else "must be true or false"
+    if kind in ("int",):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "must be an integer"
+    if kind in ("number", "units"):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok and (kind == "number" or value >= 0) else "must be a number of units"
+    if kind == "stream":
+        return None if value in ("stdout", "stderr") else "must be stdout or stderr"
+    if kind == "signal":
+        return None if value in ("SIGTERM", "SIGKILL", "SIGSEGV", "SIGABRT", "SIGINT", "SIGUSR1") else "unknown signal"
+    if kind == "var":
+        return None if value in vars_ else "is not declared in vars"
+    return None
+
+
+def lint_expect(expect, labels):
+    out, spec = [], VOCABULARY["expect"]
+    out += [f"expect: unknown key {k!r}" for k in expect if k not in spec["optional"]]
+    refs = set()
+    for key in ("stdout", "stdout_has", "stdout_lacks", "stderr", "stderr_has", "stderr_lacks"):
+        for line in expect.get(key, []):
+            if isinstance(line, str):
+                refs |= set(TEMPLATE_REF.findall(line))
+            elif not (isinstance(line, dict) and set(line) == {"re"}):
+                out.append(f"expect.{key}: a line is a string template or {{re = \"...\"}}")
+    for key in ("order", "stderr_order"):
+        for pair in expect.get(key, []):
+            if not (isinstance(pair, list) and len(pair) == 2):
+                out.append(f"expect.{key}: each entry is [earlier, later]")
+    for label, m in expect.get("results", {}).items():
+        if label not in labels:
+            out.append(f"expect.results: no step records {label!r}")
+        if not isinstance(m, dict) or not m:
+            out.append(f"expect.results.{label}: a table of matchers")
+            continue
+        out += [f"expect.results.{label}: unknown matcher {k!r}" for k in m if k not in spec["matchers"]]
+        for like in (m["like"] if isinstance(m.get("like"), list) else [m.get("like")]):
+            if isinstance(like, str):
+                refs |= set(TEMPLATE_REF.findall(like))
+        for k in ("same_as", "differs_from"):
+            if k in m:
+                refs.add(m[k])
+    for t in expect.get("timing", []):
+        out += [f"expect.timing: unknown key {k!r}" for k in t if k not in spec["timing"]]
+        if "from" not in t or "to" not in t or ("min" not in t and "max" not in t):
+            out.append("expect.timing: needs from, to and min and/or max")
+        for k in ("from", "to"):
+            ref = t.get(k, "")
+            if not ref.startswith("@"):
+                refs.add(ref.removesuffix(".t0"))
+            elif ref not in ("@launch", "@exit"):
+                out.append(f"expect.timing: {ref} is not @launch or @exit")
+    refs |= set(expect.get("gone", []))
+    refs.discard("int")
+    out += [f"expect: refers to {r!r}, which no step records" for r in sorted(refs) if r not in labels]
+    return out

@@ -1,0 +1,142 @@
+"""Play one case on one adapter, isolated: its own PID namespace (or a subreaper), its own
+session, a per-case timeout, a clean environment, and the whole tree killed afterwards."""
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .cases import ROOT
+
+SHIM = Path(__file__).resolve().parent / "shim.py"
+DRIVERS = ROOT / "conformance" / "drivers"
+EXIT_CASE_ERROR, EXIT_UNSUPPORTED = 100, 101
+# What a driver sees of the environment: nothing that changes a program's behaviour
+# (PYTHONUNBUFFERED, PYTHONWARNINGS, ...), only what is needed to find programs.
+KEPT = ("PATH", "HOME", "TMPDIR", "PYENV_ROOT", "PYENV_VERSION", "MPSPEC_PYTHON")
+
+
+class Observation:
+    def __init__(self):
+        self.stdout, self.stderr, self.trace = [], [], []
+        self.status, self.report, self.outcome, self.note = None, {}, "ran", ""
+        self.command, self.seconds = [], 0.0
+
+
+def find_adapter(name):
+    if "/" in name:
+        path = Path(name).resolve()
+        return path if path.exists() else None
+    for candidate in sorted(DRIVERS.glob(f"*/{name}")):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def clean_env(python=None):
+    env = {k: os.environ[k] for k in KEPT if k in os.environ}
+    env["LANG"] = env["LC_ALL"] = "C.UTF-8"
+    if python:
+        env["MPSPEC_PYTHON"] = python
+    return env
+
+
+def calibrate(python=None):
+    """Seconds per time unit: MPSPEC_TIME_UNIT if set, else measured from this machine (3x the
+    median start of an interpreter importing multiprocessing, at least 0.1 s), times
+    MPSPEC_TIME_SCALE."""
+    if os.environ.get("MPSPEC_TIME_UNIT"):
+        return float(os.environ["MPSPEC_TIME_UNIT"])
+    exe = python or shutil.which("python3") or sys.executable
+    samples = []
+    for _ in range(5):
+        t0 = time.monotonic()
+        subprocess.run([exe, "-c", "import multiprocessing, json"], env=clean_env(),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        samples.append(time.monotonic() - t0)
+    unit = max(0.1, 3 * statistics.median(samples))
+    return round(unit * float(os.environ.get("MPSPEC_TIME_SCALE", "1")), 3)
+
+
+_isolation = None
+
+
+def isolation():
+    """'namespace' (unshare: PID 1 of a fresh PID namespace) or 'subreaper'."""
+    global _isolation
+    if _isolation is None:
+        forced = os.environ.get("MPSPEC_ISOLATION")
+        if forced:
+            _isolation = forced
+        else:
+            unshare = shutil.which("unshare")
+            ok = unshare and subprocess.run(
+                [unshare, "--pid", "--fork", "--kill-child", "--mount-proc", "true"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
+            _isolation = "namespace" if ok else "subreaper"
+    return _isolation
+
+
+def play(case, adapter_path, unit, python=None):
+    obs = Observation()
+    timeout = max(10.0, case.timeout_units() * unit)
+    grace = max(1.0, 10 * unit)
+    with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp:
+        tmp = Path(tmp)
+        scenario, trace, report = tmp / "scenario.json", tmp / "trace.jsonl", tmp / "report.json"
+        scenario.write_text(json.dumps(case.scenario(unit), indent=1), encoding="utf-8")
+        trace.touch()
+        env = clean_env(python)
+        env.update(MPSPEC_TRACE_FD="3", MPSPEC_TRACE_PATH=str(trace))
+        cmd = [sys.executable, str(SHIM), str(report), str(trace), str(timeout), str(grace),
+               "--", str(adapter_path), str(scenario)]
+        if isolation() == "namespace":
+            cmd = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] + cmd
+        obs.command = cmd
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=timeout + grace + 20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            obs.note = "the runner had to kill the run (the reaper did not finish)"
+        obs.seconds = time.monotonic() - t0
+        obs.stdout = out.decode(errors="replace").splitlines()
+        obs.stderr = err.decode(errors="replace").splitlines()
+        try:
+            obs.report = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            obs.report = {}
+            obs.outcome = "error"
+            obs.note = obs.note or f"the reaper wrote no report (exit {proc.returncode})"
+        for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                obs.trace.append(json.loads(line))
+            except ValueError:
+                obs.trace.append({"ev": "garbled", "line": line})
+    obs.status = obs.report.get("status")
+    if obs.report.get("spawn_error"):
+        obs.outcome, obs.note = "error", f"cannot run the adapter: {obs.report['spawn_error']}"
+    elif obs.report.get("timed_out"):
+        obs.outcome, obs.note = "timeout", f"killed after {timeout:.1f} s ({case.timeout_units()} units)"
+    elif obs.status == EXIT_UNSUPPORTED:
+        what = [ev.get("what") for ev in obs.trace if ev.get("ev") == "unsupported"]
+        obs.outcome, obs.note = "unsupported", f"the driver does not support: {', '.join(map(str, what))}"
+    elif obs.status == EXIT_CASE_ERROR:
+        msg = [ev.get("message") for ev in obs.trace if ev.get("ev") == "case_error"]
+        obs.outcome, obs.note = "error", f"the driver reports a case error: {'; '.join(map(str, msg))}"
+    return obs
+
+
+def no_core_dumps():
+    """Crash cases must not write core files: called once, inherited by every run."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))

@@ -1,0 +1,195 @@
+"""Compare one run's observation with a case's expectations: a list of checks.
+
+A check is (name, expected, observed, ok); the runner prints the failed ones side by
+side. Line lists are multisets of templates: a string matches a whole line, with
+${int} for any integer and ${label} for the value a step recorded under that label;
+{re = "..."} is a regular expression for the whole line.
+"""
+import json
+import re
+
+TEMPLATE_REF = re.compile(r"\$\{([^}]*)\}")
+
+
+class Check:
+    def __init__(self, name, expected, observed, ok):
+        self.name, self.expected, self.observed, self.ok = name, expected, observed, ok
+
+
+def show(value):
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
+def same(a, b):
+    """Equality of JSON values that keeps true apart from 1."""
+    return type(a) is type(b) and a == b
+
+
+class Judge:
+    def __init__(self, case, obs, unit):
+        self.case, self.obs, self.unit = case, obs, unit
+        self.events = {}
+        for ev in obs.trace:
+            if ev.get("ev") == "op" and "as" in ev:
+                self.events.setdefault(ev["as"], []).append(ev)
+
+    def values(self, label):
+        return [ev.get("value") for ev in self.events.get(label, []) if "error" not in ev]
+
+    def pattern(self, template):
+        if isinstance(template, dict):
+            return re.compile(template["re"])
+        parts, pos = [], 0
+        for m in TEMPLATE_REF.finditer(template):
+            parts.append(re.escape(template[pos:m.start()]))
+            ref = m.group(1)
+            if ref == "int":
+                parts.append(r"-?\d+")
+            else:
+                vals = self.values(ref)
+                parts.append("(?:" + "|".join(re.escape(str(v)) for v in vals) + ")" if vals else r"(?!x)x")
+            pos = m.end()
+        parts.append(re.escape(template[pos:]))
+        return re.compile("".join(parts))
+
+    def run(self):
+        e, obs, checks = self.case.expect, self.obs, []
+        checks.append(Check("main program's exit status", e.get("exit_status", 0), obs.status,
+                            same(obs.status, e.get("exit_status", 0))))
+        for stream in ("stdout", "stderr"):
+            checks += self.lines(stream, getattr(obs, stream))
+        for label, matcher in e.get("results", {}).items():
+            checks.append(self.result(label, matcher))
+        for t in e.get("timing", []):
+            checks.append(self.timing(t))
+        at_exit = {p["pid"]: p for p in obs.report.get("at_exit", [])}
+        for label in e.get("gone", []):
+            pids = [v for v in self.values(label) if isinstance(v, int)]
+            alive = [f"{p} ({at_exit[p]['state']} {at_exit[p]['comm']})" for p in pids if p in at_exit]
+            checks.append(Check(f"pid {label} gone when the main program exited",
+                                "gone" if pids else "a recorded pid", ", ".join(alive) or
+                                ("gone" if pids else "no pid recorded"), bool(pids) and not alive))
+        leaked = obs.report.get("leaked", [])
+        checks.append(Check("no process of the run left", "none",
+                            "; ".join(f"pid {p['pid']} {p['state']} {p['cmd'] or p['comm']}" for p in leaked)
+                            or "none", not leaked))
+        return checks
+
+    def lines(self, stream, observed):
+        e, out = self.case.expect, []
+        keys = [k for k in (stream, stream + "_has", stream + "_lacks",
+                            "order" if stream == "stdout" else "stderr_order") if k in e]
+        if not keys:
+            return [Check(f"{stream} lines", "(nothing)", observed or "(nothing)", not observed)]
+        if stream in e:
+            want = e[stream]
+            ok = len(want) == len(observed) and match_count(self.patterns(want), observed) == len(want)
+            out.append(Check(f"{stream} lines (any order)", show_lines(want), observed, ok))
+        if stream + "_has" in e:
+            want = e[stream + "_has"]
+            ok = match_count(self.patterns(want), observed) == len(want)
+            out.append(Check(f"{stream} includes", show_lines(want), observed, ok))
+        if stream + "_lacks" in e:
+            pats = self.patterns(e[stream + "_lacks"])
+            bad = [line for line in observed if any(p.fullmatch(line) for p in pats)]
+            out.append(Check(f"{stream} lacks", show_lines(e[stream + "_lacks"]),
+                             bad or "(none of them)", not bad))
+        for a, b in e.get("order" if stream == "stdout" else "stderr_order", []):
+            pa, pb = self.pattern(a), self.pattern(b)
+            ia = [i for i, line in enumerate(observed) if pa.fullmatch(line)]
+            ib = [i for i, line in enumerate(observed) if pb.fullmatch(line)]
+            ok = bool(ia) and bool(ib) and max(ia) < min(ib)
+            seen = (f"{'line ' + str(ia[-1] + 1) if ia else 'missing'} / "
+                    f"{'line ' + str(ib[0] + 1) if ib else 'missing'}")
+            out.append(Check(f"{stream} order", f"{show(a)!r} before {show(b)!r}", seen, ok))
+        return out
+
+    def patterns(self, lines):
+        return [self.pattern(t) for t in lines]
+
+    def result(self, label, m):
+        evs = self.events.get(label, [])
+        name = f"result {label}"
+        expected = ", ".join(f"{k}={show(v)}" for k, v in m.items())
+        observed = [({"error": ev["error"]} if "error" in ev else ev.get("value")) for ev in evs]
+        shown = show(observed[0]) if len(observed) == 1 else show(observed)
+        if "count" in m and len(evs) != m["count"]:
+            return Check(name, expected, f"{len(evs)} recorded: {shown}", False)
+        if not evs:
+            return Check(name, expected, "never recorded", False)
+        return Check(name, expected, shown, all(self.matches(ev, m) for ev in evs))
+
+    def matches(self, ev, m):
+        if "error_any" in m:
+            return ("error" in ev) == m["error_any"]
+        if "error" in m:
+            return ev.get("error") == m["error"]
+        if "error" in ev:
+            return False
+        v = ev.get("value")
+        if "null" in m and (v is None) != m["null"]:
+            return False
+        if "value" in m and not same(v, m["value"]):
+            return False
+        if "one_of" in m and not any(same(v, x) for x in m["one_of"]):
+            return False
+        if "like" in m:
+            likes = m["like"] if isinstance(m["like"], list) else [m["like"]]
+            if not (isinstance(v, str) and any(self.pattern(t).fullmatch(v) for t in likes)):
+                return False
+        if "re" in m and not (isinstance(v, str) and re.fullmatch(m["re"], v)):
+            return False
+        if "type" in m:
+            kinds = {"int": int, "string": str, "bool": bool, "list": list, "null": type(None)}
+            if type(v) is not kinds[m["type"]]:
+                return False
+        if "min" in m and not (isinstance(v, int) and v >= m["min"]):
+            return False
+        if "same_as" in m and not any(same(v, x) for x in self.values(m["same_as"])):
+            return False
+        if "differs_from" in m and any(same(v, x) for x in self.values(m["differs_from"])):
+            return False
+        return True
+
+    def times(self, ref):
+        if ref == "@launch":
+            return [self.obs.report.get("launch")]
+        if ref == "@exit":
+            return [self.obs.report.get("exit")]
+        label, key = (ref[:-3], "t0") if ref.endswith(".t0") else (ref, "t")
+        return [ev.get(key) for ev in self.events.get(label, [])]
+
+    def timing(self, t):
+        lo, hi = t.get("min"), t.get("max")
+        name = f"time from {t['from']} to {t['to']}"
+        expected = (f"{lo} .. {hi} units" if lo is not None and hi is not None
+                    else f">= {lo} units" if lo is not None else f"<= {hi} units")
+        a = [x for x in self.times(t["from"]) if x is not None]
+        b = [x for x in self.times(t["to"]) if x is not None]
+        if not a or not b:
+            return Check(name, expected, "an end was never recorded", False)
+        spans = [(y - x) / self.unit for x in a for y in b]
+        ok = all((lo is None or s >= lo) and (hi is None or s <= hi) for s in spans)
+        shown = (f"{min(spans):.2f} units" if len(spans) == 1
+                 else f"{min(spans):.2f} .. {max(spans):.2f} units")
+        return Check(name, expected, shown, ok)
+
+
+def show_lines(lines):
+    return [line if isinstance(line, str) else f"re:{line['re']}" for line in lines]
+
+
+def match_count(patterns, lines):
+    """Size of a maximum matching of patterns to distinct lines (Kuhn's algorithm)."""
+    owner = [None] * len(lines)
+
+    def assign(i, seen):
+        for j, line in enumerate(lines):
+            if j not in seen and patterns[i].fullmatch(line):
+                seen.add(j)
+                if owner[j] is None or assign(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return sum(1 for i in range(len(patterns)) if assign(i, set()))
