@@ -19,6 +19,14 @@ extern char** environ;
 
 namespace {
 
+// What a pidfd-based wait costs: poll until the child has exited, then reap it.
+void poll_then_reap(int pidfd, pid_t pid) {
+  pollfd p{.fd = pidfd, .events = POLLIN, .revents = 0};
+  poll(&p, 1, -1);
+  siginfo_t info{};
+  waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED);
+}
+
 void BM_Floor_ForkWaitpid(benchmark::State& state) {
   for (auto _ : state) {
     const pid_t pid = fork();
@@ -32,10 +40,7 @@ void BM_Floor_ForkPidfdPollWaitid(benchmark::State& state) {
     const pid_t pid = fork();
     if (pid == 0) _exit(0);
     const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
-    poll(&p, 1, -1);
-    siginfo_t info{};
-    waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED);
+    poll_then_reap(fd, static_cast<pid_t>(pid));
     close(fd);
   }
 }
@@ -54,10 +59,7 @@ void BM_Floor_Clone3Pidfd(benchmark::State& state) {
       state.SkipWithError("clone3 failed (ENOSYS under valgrind or old kernels)");
       return;
     }
-    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
-    poll(&p, 1, -1);
-    siginfo_t info{};
-    waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED);
+    poll_then_reap(fd, static_cast<pid_t>(pid));
     close(fd);
   }
 }
@@ -97,10 +99,7 @@ void BM_Floor_PidfdWakeup(benchmark::State& state) {
       _exit(0);
     }
     const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
-    poll(&p, 1, -1);
-    siginfo_t info{};
-    waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED);
+    poll_then_reap(fd, static_cast<pid_t>(pid));
     state.SetIterationTime(stamp.seconds_until_now());
     close(fd);
   }
