@@ -1,0 +1,65 @@
+// The step interpreter of mpspec's C++ driver (conformance/PROTOCOL.md), written against
+// mp/process.hpp alone, so it builds with any implementation of shared/API.md.
+#ifndef MPSPEC_DRIVER_PLAY_HPP_
+#define MPSPEC_DRIVER_PLAY_HPP_
+
+#include <map>
+#include <mp/process.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace mpspec {
+
+using nlohmann::json;
+
+// The scenario is malformed: the driver exits with 100.
+class CaseError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown by the main program's "end" step.
+struct End {};
+
+inline constexpr int kExitCaseError = 100;
+inline constexpr int kExitUnsupported = 101;
+
+// The loaded scenario, shared by the main program and (copied by fork) every child.
+void load_scenario(const std::string& path);
+const json& scenario();
+
+// The first step name this driver does not implement, or nullopt; throws CaseError for a
+// malformed scenario.
+std::optional<std::string> validate(const json& scenario);
+
+// Writes one trace event (a single write() to MPSPEC_TRACE_FD, with "pid" and "t" added).
+void trace(json event);
+
+// One program (the main one, or one child): its place in the tree, its args, its handles.
+class Program {
+ public:
+  Program(std::string path, json args) : path_(std::move(path)), args_(std::move(args)) {}
+  // Plays the steps; returns when they are done or at "return". Throws what "raise" and
+  // "exit" throw, CaseError, and End.
+  void run(const json& steps);
+
+ private:
+  void op(const json& step);
+  json perform(const json& step);
+  void create(const json& step);
+  std::optional<mp::Process> handle(const std::string& name);
+  std::string format(const std::string& text) const;
+
+  std::string path_;
+  json args_;
+  std::map<std::string, mp::Process> handles_;
+};
+
+// The body of every child: plays target `name` of the scenario.
+void run_target(const std::string& path, const std::string& name, const json& args);
+
+}  // namespace mpspec
+
+#endif  // MPSPEC_DRIVER_PLAY_HPP_
