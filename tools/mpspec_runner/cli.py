@@ -1,23 +1,41 @@
 """The command line: run cases on an adapter, print verdicts, end with "N passed, N failed"."""
 import argparse
 import concurrent.futures
+import datetime
+import json
 import os
 import shlex
 import sys
 import textwrap
+import tomllib
+from pathlib import Path
 
+from . import build
 from . import cases as casemod
 from . import execute
+from . import samples
 from .judge import Judge, show
 
 ORACLE = "cpython-fork"
+IMPLS = {}  # adapter name -> the --impl directory it was built from, for reproduce lines
 
 
 def parse(argv):
     ap = argparse.ArgumentParser(prog="tools/run_case.py", description=__doc__)
     ap.add_argument("paths", nargs="*", help="case files or folders (default with --all: spec/)")
     ap.add_argument("--adapter", action="append", default=[],
-                    help="adapter name (conformance/drivers/*/NAME) or path; repeatable")
+                    help="adapter name (conformance/drivers/*/NAME), path, or NAME=PATH; repeatable")
+    ap.add_argument("--expected-failures", metavar="FILE",
+                    help="TOML file whose [expected_failures] table lists the case ids the "
+                         "adapters are known to fail (default: conformance/expected-failures/"
+                         "NAME.toml for each adapter, when it exists)")
+    ap.add_argument("--impl", metavar="DIR", action="append", default=[],
+                    help="build the C++ driver against this implementation directory (or a "
+                         "conformance/samples/ folder) and run it as an adapter; repeatable")
+    ap.add_argument("--results", metavar="FILE", help="also write every verdict as JSON "
+                    "(the input of the matrix and the grader)")
+    ap.add_argument("--list", action="store_true",
+                    help="print id, section, level and file of each case, tab-separated")
     ap.add_argument("--all", action="store_true", help="every case under spec/")
     ap.add_argument("--lint", action="store_true", help="check every case file against spec/vocabulary.toml")
     ap.add_argument("--python", help="interpreter for the cpython-* adapters (default: python3)")
@@ -53,38 +71,104 @@ def main(argv):
             print(p, file=sys.stderr)
         print("the cases do not pass the lint; fix them first (--lint)", file=sys.stderr)
         return 2
-    adapters = args.adapter or [ORACLE]
+    if args.list:
+        for c in loaded:
+            print(f"{c.id}\t{c.data.get('section', '')}\t{c.level}\t{c.rel}")
+        return 0
+    adapters = []
+    for spec in args.adapter or ([] if args.impl else [ORACLE]):
+        name, _, given = spec.partition("=") if "=" in spec else (None, None, spec)
+        path = execute.find_adapter(given)
+        if path is None:
+            print(f"no adapter {given!r} (looked in {execute.DRIVERS}/*/)", file=sys.stderr)
+            return 2
+        adapters.append((name or Path(given).name, path))
+    for given in args.impl:
+        name = Path(given).resolve().name
+        built = build_impl(given, name)
+        if built is None:
+            return 2
+        adapters.append((name, built))
+        IMPLS[name] = given
     execute.no_core_dumps()
     unit = execute.calibrate(args.python)
-    print(f"mpspec: {len(loaded)} cases, adapters {', '.join(adapters)}, 1 unit = {unit:.3f} s, "
-          f"isolation {execute.isolation()}, {args.jobs} jobs", flush=True)
-    totals = {"pass": 0, "fail": 0, "optional": 0, "weight": 0, "earned": 0}
-    for name in adapters:
-        path = execute.find_adapter(name)
-        if path is None:
-            print(f"no adapter {name!r} (looked in {execute.DRIVERS}/*/)", file=sys.stderr)
-            return 2
+    print(f"mpspec: {len(loaded)} cases, adapters {', '.join(n for n, _ in adapters)}, "
+          f"1 unit = {unit:.3f} s, isolation {execute.isolation()}, {args.jobs} jobs", flush=True)
+    totals = {"pass": 0, "fail": 0, "optional": 0, "xfail": 0, "weight": 0, "earned": 0}
+    records = []
+    for name, path in adapters:
+        known = expected_failures(args.expected_failures, name)
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = [pool.submit(run_one, c, name, path, unit, args) for c in loaded]
+            futures = [pool.submit(run_one, c, name, path, unit, args, known) for c in loaded]
             for fut in concurrent.futures.as_completed(futures):
-                verdict, case, text = fut.result()
+                verdict, case, text, seconds = fut.result()
                 print(text, flush=True)
+                records.append({"case": case.id, "adapter": name, "verdict": verdict,
+                                "seconds": round(seconds, 3),
+                                "details": "" if verdict == "PASS" else text})
                 totals["weight"] += case.weight
                 if verdict == "PASS":
                     totals["pass"] += 1
                     totals["earned"] += case.weight
                 elif verdict == "OPTIONAL":
                     totals["optional"] += 1
+                elif verdict == "XFAIL":
+                    totals["xfail"] += 1
                 else:
                     totals["fail"] += 1
+    if args.results:
+        write_results(args.results, loaded, adapters, records, unit)
     if totals["optional"] or len(adapters) > 1 or len(loaded) > 1:
         print(f"weight {totals['earned']}/{totals['weight']}, "
               f"{totals['optional']} MAY cases not met (not failures)")
-    print(f"{totals['pass']} passed, {totals['fail']} failed")
+    xfail = f", {totals['xfail']} failed as expected" if totals["xfail"] else ""
+    print(f"{totals['pass']} passed, {totals['fail']} failed{xfail}")
     return 1 if totals["fail"] else 0
 
 
-def run_one(case, adapter_name, adapter_path, unit, args):
+def build_impl(given, name):
+    """The driver built against an implementation or sample directory, or None (reported)."""
+    scratch = Path(os.environ.get("MPSPEC_IMPL_BUILD", casemod.ROOT / "build" / "impl")) / name
+    print(f"mpspec: building the C++ driver against {given} in {scratch}", flush=True)
+    try:
+        impl_dir = build.implementation_dir(given, scratch)
+    except (OSError, RuntimeError) as e:
+        print(f"cannot use {given}: {e}", file=sys.stderr)
+        return None
+    built = build.build_driver(impl_dir, scratch / "build")
+    if not built.ok:
+        print(built.output[-4000:], file=sys.stderr)
+        print(f"{given} does not build; the compiler's output is above", file=sys.stderr)
+        return None
+    return built.driver
+
+
+def expected_failures(given, adapter_name):
+    """{case id: reason} an adapter is known to fail: kept outside the cases, per adapter (or,
+    for a sample, in its sample.toml)."""
+    sample_meta = Path(IMPLS.get(adapter_name, "/nonexistent")) / "sample.toml"
+    path = Path(given) if given else (
+        sample_meta if sample_meta.exists()
+        else execute.DRIVERS.parent / "expected-failures" / f"{adapter_name}.toml")
+    if not path.exists():
+        if given:
+            raise SystemExit(f"no expected-failures file {given}")
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8")).get("expected_failures", {})
+
+
+def write_results(path, loaded, adapters, records, unit):
+    cases = [{"id": c.id, "section": c.data.get("section", ""), "level": c.level,
+              "weight": c.weight, "claim": c.data.get("claim", ""), "rel": c.rel,
+              "example": c.data.get("example", "")} for c in loaded]
+    data = {"unit": unit, "isolation": execute.isolation(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "adapters": [{"name": n, "path": str(p)} for n, p in adapters],
+            "cases": cases, "results": records}
+    Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def run_one(case, adapter_name, adapter_path, unit, args, known=None):
     obs = execute.play(case, adapter_path, unit, args.python)
     checks = Judge(case, obs, unit).run() if obs.outcome == "ran" else []
     failed = [c for c in checks if not c.ok]
@@ -94,14 +178,21 @@ def run_one(case, adapter_name, adapter_path, unit, args):
         verdict = "OPTIONAL"
     else:
         verdict = {"ran": "FAIL", "timeout": "TIMEOUT", "unsupported": "UNSUPPORTED"}.get(obs.outcome, "ERROR")
+    if known and case.id in known:
+        verdict = "XPASS" if verdict == "PASS" else "XFAIL"
     head = f"{verdict:<8} {case.id}  [{adapter_name}]  {obs.seconds:.1f}s"
-    if verdict == "PASS" and not args.verbose:
-        return verdict, case, head
+    if verdict == "XPASS":
+        head += (f"\n  unexpected pass: the case is listed as an expected failure "
+                 f"({known[case.id]}); remove it from the list")
+    if verdict in ("PASS", "XPASS") and not args.verbose:
+        return verdict, case, head, obs.seconds
     lines = [head, *explain(case, obs, checks, args.verbose)]
-    if verdict != "PASS":
+    if verdict == "XFAIL":
+        lines.insert(1, f"  expected failure: {known[case.id]}")
+    if verdict not in ("PASS", "XPASS"):
         lines += oracle_lines(case, adapter_name, unit, args, failed)
-        lines.append("  reproduce: " + reproduce(case, adapter_name, unit, args))
-    return verdict, case, "\n".join(lines)
+        lines.append("  reproduce: " + reproduce(case, adapter_name, adapter_path, unit, args))
+    return verdict, case, "\n".join(lines), obs.seconds
 
 
 def explain(case, obs, checks, verbose):
@@ -165,8 +256,13 @@ def oracle_lines(case, adapter_name, unit, args, failed):
     return out
 
 
-def reproduce(case, adapter_name, unit, args):
-    cmd = ["python3", "tools/run_case.py", "--adapter", adapter_name]
+def reproduce(case, adapter_name, adapter_path, unit, args):
+    named = execute.find_adapter(adapter_name) == adapter_path
+    if adapter_name in IMPLS:
+        cmd = ["python3", "tools/run_case.py", "--impl", IMPLS[adapter_name]]
+    else:
+        cmd = ["python3", "tools/run_case.py", "--adapter",
+               adapter_name if named else f"{adapter_name}={adapter_path}"]
     if args.python:
         cmd += ["--python", args.python]
     cmd.append(case.rel)

@@ -1,0 +1,56 @@
+"""Builds the C++ driver against an implementation directory (a submission, a sample or the
+reference) with the project's own CMake function, in a build folder of its own."""
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cases import ROOT
+from . import samples
+
+DRIVER_SOURCE = ROOT / "conformance" / "drivers" / "cpp"
+BUILD_TIMEOUT = 600  # seconds; a build that takes longer is reported, not waited for
+WARNING = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): warning: (?P<text>.*)$")
+
+
+@dataclass
+class Build:
+    ok: bool
+    driver: Path | None
+    output: str  # what the compiler and CMake printed
+    impl_dir: Path
+
+    def diagnostics(self, kind="warning"):
+        """The compiler's `kind` lines about the implementation's own files."""
+        return [line for line in self.output.splitlines()
+                if f": {kind}: " in line and str(self.impl_dir) in line]
+
+
+def implementation_dir(given, scratch):
+    """A directory in the API.md layout for `given`: itself, or a sample made concrete."""
+    given = Path(given)
+    if (given / "bug.patch").exists():
+        return samples.materialize(given, Path(scratch) / "src")
+    return given.resolve()
+
+
+def build_driver(impl_dir, build_dir, sanitize=False, jobs=None):
+    impl_dir, build_dir = Path(impl_dir).resolve(), Path(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    configure = ["cmake", "-S", str(DRIVER_SOURCE), "-B", str(build_dir),
+                 f"-DMP_IMPL_DIR={impl_dir}", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                 f"-DMP_SANITIZE={'ON' if sanitize else 'OFF'}"]
+    build = ["cmake", "--build", str(build_dir), "-j", str(jobs or os.cpu_count() or 1)]
+    output = []
+    for cmd in (configure, build):
+        try:
+            r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               errors="replace", timeout=BUILD_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            output.append(f"the build took longer than {BUILD_TIMEOUT} s and was stopped")
+            return Build(False, None, "\n".join(output), impl_dir)
+        output.append(r.stdout + r.stderr)
+        if r.returncode != 0:
+            return Build(False, None, "\n".join(output), impl_dir)
+    return Build(True, build_dir / "mpspec_driver_impl", "\n".join(output), impl_dir)
