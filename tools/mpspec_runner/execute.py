@@ -26,6 +26,7 @@ class Observation:
         self.stdout, self.stderr, self.trace = [], [], []
         self.status, self.report, self.outcome, self.note = None, {}, "ran", ""
         self.command, self.seconds = [], 0.0
+        self.pids_limit_hits = 0
 
 
 def find_adapter(name):
@@ -82,7 +83,71 @@ def isolation():
     return _isolation
 
 
-def play(case, adapter_path, unit, python=None):
+class Sandbox:
+    """What contains a run beyond its namespace and timeout. Every run gets the output cap
+    and, where the machine has a writable pids cgroup, a process cap; the grader also runs
+    submissions as an unprivileged user (`user`, when the runner is root)."""
+
+    def __init__(self, output_cap=1 << 20, pids_max=512, user=None):
+        self.output_cap, self.pids_max, self.user = output_cap, pids_max, user
+
+
+DEFAULT_SANDBOX = Sandbox()
+_cgroup_seq = iter(range(1 << 62))
+
+
+def pids_cgroup_root():
+    """A directory where pids cgroups can be made (cgroup v1 or v2), or None."""
+    for root in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
+        if (root / "cgroup.procs").exists() and os.access(root, os.W_OK):
+            if root.name == "pids" or "pids" in _read(root / "cgroup.subtree_control"):
+                return root
+    return None
+
+
+def _read(path):
+    try:
+        return path.read_text(encoding="ascii")
+    except OSError:
+        return ""
+
+
+def make_cgroup(pids_max):
+    root = pids_cgroup_root()
+    if root is None:
+        return None
+    path = root / f"mpspec-{os.getpid()}-{next(_cgroup_seq)}"
+    try:
+        path.mkdir()
+        (path / "pids.max").write_text(str(pids_max), encoding="ascii")
+    except OSError:
+        return None
+    return path
+
+
+def remove_cgroup(path):
+    """Kills what is left in the cgroup (a run outside a namespace), then removes it; returns
+    how often fork() met pids.max."""
+    hits = 0
+    for line in _read(path / "pids.events").splitlines():
+        if line.startswith("max "):
+            hits = int(line.split()[1])
+    for _ in range(100):
+        pids = [int(p) for p in _read(path / "cgroup.procs").split()]
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            path.rmdir()
+            break
+        except OSError:
+            time.sleep(0.02)
+    return hits
+
+
+def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
     obs = Observation()
     timeout = max(10.0, case.timeout_units() * unit)
     grace = max(1.0, 10 * unit)
@@ -93,8 +158,16 @@ def play(case, adapter_path, unit, python=None):
         trace.touch()
         env = clean_env(python)
         env.update(MPSPEC_TRACE_FD="3", MPSPEC_TRACE_PATH=str(trace))
+        options = ["--output-cap", str(sandbox.output_cap)]
+        cgroup = make_cgroup(sandbox.pids_max)
+        if cgroup is not None:
+            options += ["--cgroup", str(cgroup)]
+        if sandbox.user is not None and os.geteuid() == 0:
+            options += ["--user", str(sandbox.user)]
+            for path in (tmp, trace, scenario):
+                os.chown(path, sandbox.user, sandbox.user)
         cmd = [sys.executable, str(SHIM), str(report), str(trace), str(timeout), str(grace),
-               "--", str(adapter_path), str(scenario)]
+               *options, "--", str(adapter_path), str(scenario)]
         if isolation() == "namespace":
             cmd = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] + cmd
         obs.command = cmd
@@ -109,6 +182,8 @@ def play(case, adapter_path, unit, python=None):
             out, err = proc.communicate()
             obs.note = "the runner had to kill the run (the reaper did not finish)"
         obs.seconds = time.monotonic() - t0
+        if cgroup is not None:
+            obs.pids_limit_hits = remove_cgroup(cgroup)
         obs.stdout = out.decode(errors="replace").splitlines()
         obs.stderr = err.decode(errors="replace").splitlines()
         try:
@@ -123,7 +198,14 @@ def play(case, adapter_path, unit, python=None):
             except ValueError:
                 obs.trace.append({"ev": "garbled", "line": line})
     obs.status = obs.report.get("status")
-    if obs.report.get("spawn_error"):
+    if obs.report.get("flood"):
+        obs.outcome, obs.note = "error", (f"stopped: the run printed more than "
+                                          f"{sandbox.output_cap} bytes")
+    elif obs.report.get("pids_limit"):
+        obs.outcome, obs.note = "error", (f"stopped: the run created processes without end "
+                                          f"(a fork bomb): fork() met the limit of "
+                                          f"{sandbox.pids_max} processes")
+    elif obs.report.get("spawn_error"):
         obs.outcome, obs.note = "error", f"cannot run the adapter: {obs.report['spawn_error']}"
     elif obs.report.get("timed_out"):
         obs.outcome, obs.note = "timeout", f"killed after {timeout:.1f} s ({case.timeout_units()} units)"

@@ -1,15 +1,23 @@
 """The reaper: the first process of a case's run (PID 1 of its namespace, or a subreaper).
 
-    python3 shim.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S -- DRIVER ARGS...
+    python3 shim.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S [--output-cap BYTES]
+                    [--cgroup DIR] [--user UID] -- DRIVER ARGS...
 
 Starts the driver in its own session, waits for it (at most TIMEOUT_S), notes when the
 main program exited and which processes of the run still existed at that moment, gives
 the rest GRACE_S to go away (reaping orphans as init does), kills whatever is left and
-writes REPORT.json. stdout and stderr pass straight to the driver; TRACE_FILE is opened
-for appending as the driver's fd 3.
+writes REPORT.json. TRACE_FILE is opened for appending as the driver's fd 3.
+
+The driver's stdout and stderr come through this process, which passes on at most
+BYTES of them: a run that prints more is stopped as a flood, so a program that prints
+forever cannot fill the runner's memory. `--cgroup` puts the run into a pids cgroup (a
+fork bomb meets its pids.max); `--user` runs the driver as that unprivileged user, so it can
+neither write the instructor's files nor signal the runner.
 """
+import argparse
 import ctypes
 import json
+import resource
 import os
 import select
 import signal
@@ -68,8 +76,58 @@ def reap_all():
             return
 
 
-def wait_exit(proc, deadline):
-    """Wait for the driver to exit; returns its wait status or None on timeout."""
+class Relay:
+    """Passes the driver's stdout/stderr on, up to a cap shared by both."""
+
+    def __init__(self, proc, cap):
+        self.dest = {proc.stdout.fileno(): 1, proc.stderr.fileno(): 2}
+        self.left, self.flooded = cap, False
+        for fd in self.dest:
+            os.set_blocking(fd, False)
+
+    def pump(self, timeout, extra=()):
+        """Moves what is ready within `timeout` s; returns the ready fds of `extra`."""
+        try:
+            ready, _, _ = select.select([*self.dest, *extra], [], [], max(0.0, timeout))
+        except InterruptedError:
+            return []
+        for fd in [r for r in ready if r in self.dest]:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                del self.dest[fd]
+                os.close(fd)
+                continue
+            if len(chunk) > self.left:
+                chunk, self.flooded = chunk[:self.left], True
+            self.left -= len(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(self.dest[fd], view):]
+        return [r for r in ready if r in extra]
+
+    def drain(self, deadline):
+        while self.dest and time.monotonic() < deadline:
+            self.pump(0.05)
+
+
+def pids_limit_met(cgroup):
+    """True once fork() has failed on the cgroup's pids.max: no case needs that many
+    processes, so the run is a fork bomb and is stopped at once."""
+    if not cgroup:
+        return False
+    try:
+        with open(os.path.join(cgroup, "pids.events"), encoding="ascii") as f:
+            return any(line.split() != ["max", "0"] for line in f if line.startswith("max "))
+    except OSError:
+        return False
+
+
+def wait_exit(proc, deadline, relay, cgroup):
+    """Wait for the driver to exit; returns its wait status, or None on timeout, flood or
+    fork bomb."""
     try:
         fd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):
@@ -79,70 +137,115 @@ def wait_exit(proc, deadline):
         if pid:
             return status
         left = deadline - time.monotonic()
-        if left <= 0:
+        if left <= 0 or relay.flooded or pids_limit_met(cgroup):
             return None
-        if fd is not None:
-            select.select([fd], [], [], left)
-        else:
-            time.sleep(min(left, 0.002))
+        relay.pump(min(left, 0.002 if fd is None else 0.05), [fd] if fd is not None else [])
 
 
-def main(argv):
-    report_path, trace_path, timeout, grace = argv[0], argv[1], float(argv[2]), float(argv[3])
-    fd = os.open(trace_path, os.O_WRONLY | os.O_APPEND)
-    if fd != 3:
-        os.dup2(fd, 3)
-        os.close(fd)
-    driver = argv[argv.index("--") + 1:]
-    if os.getpid() != 1:  # no PID namespace: become a subreaper so orphans still come to us
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    signal.signal(signal.SIGTERM, lambda *_: None)  # the runner stops us with SIGKILL only
-    report = {"namespace": os.getpid() == 1}
-    report["launch"] = time.monotonic()
-    try:
-        proc = subprocess.Popen(driver, stdin=subprocess.DEVNULL, pass_fds=(3,),
-                                start_new_session=True)
-    except OSError as e:
-        report["spawn_error"] = str(e)
-        report["exit"] = time.monotonic()
-        with open(report_path, "w", encoding="utf-8") as f:
-            json.dump(report, f)
-        return 0
-    status = wait_exit(proc, report["launch"] + timeout)
-    report["exit"] = time.monotonic()
-    if status is None:
-        report["timed_out"] = True
-        report["at_exit"] = describe(processes())
-        for pid in list(processes()) + [proc.pid]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        status = wait_exit(proc, time.monotonic() + 5) or 0
-    report["status"] = (os.WEXITSTATUS(status) if os.WIFEXITED(status)
-                        else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
-    if "at_exit" not in report:
-        report["at_exit"] = describe(processes())
-    end = time.monotonic() + grace
-    while True:
-        reap_all()
-        left = processes()
-        if not left or time.monotonic() >= end:
-            break
-        time.sleep(0.01)
-    report["leaked"] = describe(left)
-    report["leak_check"] = time.monotonic()
-    for pid in left:
+def kill_all(namespace):
+    """SIGKILL every process of the run. PID 1 of a namespace reaches them all at once (a
+    fork bomb cannot outrun it); a subreaper can only go pid by pid."""
+    if namespace:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        return
+    for pid in processes():
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def join_cgroup(path):
+    with open(os.path.join(path, "cgroup.procs"), "w", encoding="ascii") as f:
+        f.write("0")  # "the writing process": the driver and everything it starts follow
+
+
+def limits(user):
+    """Runs in the child before exec: output files are capped at 64 MiB (SIGXFSZ past it)
+    and, for an unprivileged user, RLIMIT_NPROC backs up the cgroup. (`resource` is imported
+    up front: after the switch of user, the interpreter's own files may be unreadable.)"""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
+    if user is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (512, 512))
+
+
+def main(argv):
+    split = argv.index("--")
+    ap = argparse.ArgumentParser(prog="shim.py")
+    ap.add_argument("report")
+    ap.add_argument("trace")
+    ap.add_argument("timeout", type=float)
+    ap.add_argument("grace", type=float)
+    ap.add_argument("--output-cap", type=int, default=1 << 20)
+    ap.add_argument("--cgroup")
+    ap.add_argument("--user", type=int)
+    args = ap.parse_args(argv[:split])
+    driver = argv[split + 1:]
+    fd = os.open(args.trace, os.O_WRONLY | os.O_APPEND)
+    if fd != 3:
+        os.dup2(fd, 3)
+        os.close(fd)
+    namespace = os.getpid() == 1
+    if not namespace:  # no PID namespace: become a subreaper so orphans still come to us
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    signal.signal(signal.SIGTERM, lambda *_: None)  # the runner stops us with SIGKILL only
+    report = {"namespace": namespace}
+    if args.cgroup:
+        join_cgroup(args.cgroup)
+    report["launch"] = time.monotonic()
+    try:
+        user = {} if args.user is None else {"user": args.user, "group": args.user,
+                                             "extra_groups": []}
+        proc = subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
+                                preexec_fn=lambda: limits(args.user), **user)
+    except (OSError, subprocess.SubprocessError) as e:
+        report["spawn_error"] = str(e)
+        report["exit"] = time.monotonic()
+        with open(args.report, "w", encoding="utf-8") as f:
+            json.dump(report, f)
+        return 0
+    relay = Relay(proc, args.output_cap)
+    status = wait_exit(proc, report["launch"] + args.timeout, relay, args.cgroup)
+    report["exit"] = time.monotonic()
+    if status is None:
+        stop = ("flood" if relay.flooded else "pids_limit" if pids_limit_met(args.cgroup)
+                else "timed_out")
+        report[stop] = True
+        report["at_exit"] = describe(processes())
+        kill_all(namespace)
+        try:
+            os.kill(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        status = os.waitpid(proc.pid, 0)[1]
+    report["status"] = (os.WEXITSTATUS(status) if os.WIFEXITED(status)
+                        else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
+    if "at_exit" not in report:
+        report["at_exit"] = describe(processes())
+    end = time.monotonic() + args.grace
+    while True:
+        reap_all()
+        left = processes()
+        if not left or time.monotonic() >= end or relay.flooded:
+            break
+        relay.pump(0.01)
+    if relay.flooded:
+        report["flood"] = True
+    report["leaked"] = describe(left)
+    report["leak_check"] = time.monotonic()
+    kill_all(namespace)
     kill_end = time.monotonic() + 5
     while processes() and time.monotonic() < kill_end:
+        kill_all(namespace)
         reap_all()
         time.sleep(0.01)
-    with open(report_path, "w", encoding="utf-8") as f:
+    relay.drain(time.monotonic() + 2)
+    with open(args.report, "w", encoding="utf-8") as f:
         json.dump(report, f)
     return 0
 
