@@ -169,8 +169,11 @@ def write_results(path, loaded, adapters, records, unit):
 
 
 def run_one(case, adapter_name, adapter_path, unit, args, known=None):
-    obs = execute.play(case, adapter_path, unit, args.python)
+    obs = execute.play(case, adapter_path, unit, args.python,
+                       getattr(args, "sandbox", execute.DEFAULT_SANDBOX))
     checks = Judge(case, obs, unit).run() if obs.outcome == "ran" else []
+    if getattr(args, "observations", None) is not None:
+        args.observations[case.id] = (obs, checks)
     failed = [c for c in checks if not c.ok]
     if obs.outcome == "ran" and not failed:
         verdict = "PASS"
