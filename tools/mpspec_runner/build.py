@@ -2,6 +2,7 @@
 reference) with the project's own CMake function, in a build folder of its own."""
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ def build_driver(impl_dir, build_dir, sanitize=False, jobs=None):
     configure = ["cmake", "-S", str(DRIVER_SOURCE), "-B", str(build_dir),
                  f"-DMP_IMPL_DIR={impl_dir}", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
                  f"-DMP_SANITIZE={'ON' if sanitize else 'OFF'}"]
+    if shutil.which("ccache"):  # samples and resubmissions share most files with the reference
+        configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
     build = ["cmake", "--build", str(build_dir), "-j", str(jobs or os.cpu_count() or 1)]
     output = []
     for cmd in (configure, build):

@@ -53,7 +53,8 @@ def discover(paths):
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files += sorted(q for q in p.rglob("*.toml") if q.name != "vocabulary.toml")
+            # Case files live in section folders; spec/'s own files (vocabulary, rubric) do not.
+            files += sorted(q for q in p.rglob("*.toml") if q.parent.resolve() != SPEC.resolve())
         else:
             files.append(p)
     return files

@@ -221,13 +221,24 @@ def explain(case, obs, checks, verbose):
                 out.append(f"  {label:<34} {e_line:<44} {o_line}")
                 first = False
     if verbose or obs.outcome != "ran":
-        out.append("  stdout:   " + (" | ".join(obs.stdout) or "(nothing)"))
-        out.append("  stderr:   " + (" | ".join(obs.stderr[-12:]) or "(nothing)"))
+        out.append("  stdout:   " + brief(obs.stdout, verbose))
+        out.append("  stderr:   " + brief(obs.stderr, verbose))
     if verbose:
         for ev in obs.trace:
             out.append(f"  trace:    {ev}")
         out.append(f"  report:   {obs.report}")
     return out
+
+
+def brief(lines, verbose=False, most=12, width=1000):
+    """Output lines joined for one row of the report: a flood must not become the report."""
+    if verbose:
+        return " | ".join(lines) or "(nothing)"
+    text = " | ".join(lines[:most])
+    if len(text) > width:
+        text = text[:width] + "…"
+    more = f" … ({len(lines) - most} more lines)" if len(lines) > most else ""
+    return (text + more) or "(nothing)"
 
 
 def fmt(value):
@@ -251,7 +262,11 @@ def oracle_lines(case, adapter_name, unit, args, failed):
     obs = execute.play(case, path, unit, args.python)
     if obs.outcome != "ran":
         return [f"  CPython:  ({args.oracle}) {obs.outcome}: {obs.note}"]
-    by_name = {c.name: c for c in Judge(case, obs, unit).run()}
+    checks = Judge(case, obs, unit).run()
+    if not failed:  # the run did not get as far as checks: say what CPython's run did
+        verdict = "passes" if all(c.ok for c in checks) else "fails"
+        return [f"  CPython ({args.oracle}) {verdict} this case; its stdout: {brief(obs.stdout)}"]
+    by_name = {c.name: c for c in checks}
     out = [f"  CPython ({args.oracle}) observed:"]
     for c in failed:
         o = by_name.get(c.name)

@@ -96,11 +96,11 @@ DEFAULT_SANDBOX = Sandbox()
 _cgroup_seq = iter(range(1 << 62))
 
 
-def pids_cgroup_root():
-    """A directory where pids cgroups can be made (cgroup v1 or v2), or None."""
-    for root in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
+def cgroup_root(controller):
+    """A directory where cgroups of `controller` can be made (cgroup v1 or v2), or None."""
+    for root in (Path("/sys/fs/cgroup") / controller, Path("/sys/fs/cgroup")):
         if (root / "cgroup.procs").exists() and os.access(root, os.W_OK):
-            if root.name == "pids" or "pids" in _read(root / "cgroup.subtree_control"):
+            if root.name == controller or controller in _read(root / "cgroup.subtree_control").split():
                 return root
     return None
 
@@ -112,14 +112,19 @@ def _read(path):
         return ""
 
 
-def make_cgroup(pids_max):
-    root = pids_cgroup_root()
+def make_cgroup(controller, setting=None, user=None):
+    """A fresh cgroup of `controller` with `setting` (file, value) written, or None. With
+    `user`, that user may move its own processes into it."""
+    root = cgroup_root(controller)
     if root is None:
         return None
     path = root / f"mpspec-{os.getpid()}-{next(_cgroup_seq)}"
     try:
         path.mkdir()
-        (path / "pids.max").write_text(str(pids_max), encoding="ascii")
+        if setting:
+            (path / setting[0]).write_text(str(setting[1]), encoding="ascii")
+        if user is not None:
+            os.chown(path / "cgroup.procs", user, -1)
     except OSError:
         return None
     return path
@@ -159,11 +164,17 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         env = clean_env(python)
         env.update(MPSPEC_TRACE_FD="3", MPSPEC_TRACE_PATH=str(trace))
         options = ["--output-cap", str(sandbox.output_cap)]
-        cgroup = make_cgroup(sandbox.pids_max)
+        user = sandbox.user if sandbox.user is not None and os.geteuid() == 0 else None
+        cgroup = make_cgroup("pids", ("pids.max", sandbox.pids_max))
         if cgroup is not None:
             options += ["--cgroup", str(cgroup)]
-        if sandbox.user is not None and os.geteuid() == 0:
-            options += ["--user", str(sandbox.user)]
+        # A cpu cgroup of its own makes the whole run weigh as one process in the scheduler:
+        # a fork bomb's hundreds of spinning processes cannot starve the reaper or the machine.
+        cpu = make_cgroup("cpu", user=user)
+        if cpu is not None:
+            options += ["--cpu-cgroup", str(cpu)]
+        if user is not None:
+            options += ["--user", str(user)]
             for path in (tmp, trace, scenario):
                 os.chown(path, sandbox.user, sandbox.user)
         cmd = [sys.executable, str(SHIM), str(report), str(trace), str(timeout), str(grace),
@@ -184,6 +195,8 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         obs.seconds = time.monotonic() - t0
         if cgroup is not None:
             obs.pids_limit_hits = remove_cgroup(cgroup)
+        if cpu is not None:
+            remove_cgroup(cpu)
         obs.stdout = out.decode(errors="replace").splitlines()
         obs.stderr = err.decode(errors="replace").splitlines()
         try:

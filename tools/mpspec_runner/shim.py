@@ -1,7 +1,7 @@
 """The reaper: the first process of a case's run (PID 1 of its namespace, or a subreaper).
 
     python3 shim.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S [--output-cap BYTES]
-                    [--cgroup DIR] [--user UID] -- DRIVER ARGS...
+                    [--cgroup DIR] [--cpu-cgroup DIR] [--user UID] -- DRIVER ARGS...
 
 Starts the driver in its own session, waits for it (at most TIMEOUT_S), notes when the
 main program exited and which processes of the run still existed at that moment, gives
@@ -163,10 +163,12 @@ def join_cgroup(path):
         f.write("0")  # "the writing process": the driver and everything it starts follow
 
 
-def limits(user):
-    """Runs in the child before exec: output files are capped at 64 MiB (SIGXFSZ past it)
-    and, for an unprivileged user, RLIMIT_NPROC backs up the cgroup. (`resource` is imported
+def limits(user, cpu_cgroup):
+    """Runs in the child before exec: it joins the cpu cgroup, output files are capped at
+    64 MiB (SIGXFSZ past it) and, for an unprivileged user, RLIMIT_NPROC backs up the cgroup. (`resource` is imported
     up front: after the switch of user, the interpreter's own files may be unreadable.)"""
+    if cpu_cgroup:
+        join_cgroup(cpu_cgroup)
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
     if user is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (512, 512))
@@ -181,6 +183,7 @@ def main(argv):
     ap.add_argument("grace", type=float)
     ap.add_argument("--output-cap", type=int, default=1 << 20)
     ap.add_argument("--cgroup")
+    ap.add_argument("--cpu-cgroup")
     ap.add_argument("--user", type=int)
     args = ap.parse_args(argv[:split])
     driver = argv[split + 1:]
@@ -202,7 +205,7 @@ def main(argv):
                                              "extra_groups": []}
         proc = subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
-                                preexec_fn=lambda: limits(args.user), **user)
+                                preexec_fn=lambda: limits(args.user, args.cpu_cgroup), **user)
     except (OSError, subprocess.SubprocessError) as e:
         report["spawn_error"] = str(e)
         report["exit"] = time.monotonic()

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -29,7 +30,7 @@ const std::set<std::string> kOps = {
     "create",   "start",         "join",     "is_alive",   "terminate",       "kill",
     "close",    "name",          "daemon",   "pid",        "exitcode",        "repr",
     "sentinel", "wait_sentinel", "set_name", "set_daemon", "active_children", "cpu_count",
-    "getpid",   "getppid",       "mark"};
+    "getpid",   "getppid",       "mark",     "open_fds"};
 const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore",
                                        "exit",  "return", "raise", "crash", "end"};
 
@@ -206,6 +207,11 @@ json Program::perform(const json& step) {
     return names;
   }
   if (what == "cpu_count") return mp::cpu_count();
+  if (what == "open_fds") {  // less the iterator's own fd
+    const auto n = std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                 std::filesystem::directory_iterator{});
+    return n - 1;
+  }
   if (what == "getpid") return getpid();
   if (what == "getppid") return getppid();
   if (what == "create") {

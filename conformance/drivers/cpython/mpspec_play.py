@@ -19,7 +19,7 @@ EXIT_UNSUPPORTED = 101
 
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
-       "active_children", "cpu_count", "getpid", "getppid", "mark"}
+       "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds"}
 EFFECTS = {"print", "flush", "sleep", "set", "ignore"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
 STEPS = OPS | EFFECTS | TERMINALS
@@ -171,6 +171,8 @@ class Program:
             return sorted(p.name for p in multiprocessing.active_children())
         if do == "cpu_count":
             return multiprocessing.cpu_count()
+        if do == "open_fds":
+            return len(os.listdir("/proc/self/fd")) - 1  # listdir's own fd
         if do == "getpid":
             return os.getpid()
         if do == "getppid":

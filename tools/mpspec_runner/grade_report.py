@@ -1,0 +1,174 @@
+"""What grading writes: the terminal summary and progress, feedback.md for the student,
+results.json in Gradescope's autograder format, JUnit XML, and the gradebook CSV."""
+import csv
+import json
+import sys
+import threading
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+
+MAX_COMPILER_LINES = 60
+
+
+class Progress:
+    """One status line per submission on a terminal; plain lines otherwise (CI logs)."""
+
+    def __init__(self, total):
+        self.total, self.finished, self.lock = total, 0, threading.Lock()
+        self.tty = sys.stderr.isatty()
+        self.last = {}
+
+    def update(self, name, what):
+        with self.lock:
+            if self.tty:
+                sys.stderr.write(f"\r\033[K[{self.finished}/{self.total}] {name}: {what}")
+                sys.stderr.flush()
+            elif not what.startswith("case ") and self.last.get(name) != what:
+                print(f"mpspec grade: {name}: {what}", file=sys.stderr, flush=True)
+            self.last[name] = what
+
+    def done(self, g, folder):
+        with self.lock:
+            self.finished += 1
+            end = "\r\033[K" if self.tty else ""
+            result = g.problem or f"{g.score:g}/{g.max_score:g}"
+            sys.stderr.write(f"{end}[{self.finished}/{self.total}] {g.name}: {result} "
+                             f"({g.seconds:.0f} s) -> {folder}\n")
+            sys.stderr.flush()
+
+
+def by_section(g):
+    table = defaultdict(lambda: [0.0, 0.0, 0, 0])  # earned, max, passed, cases
+    for r in g.results:
+        row = table[r.case.data.get("section", "")]
+        row[0] += r.points
+        row[1] += r.max_points
+        row[2] += r.verdict in ("PASS", "OPTIONAL")
+        row[3] += 1
+    return dict(sorted(table.items()))
+
+
+def failed(g):
+    return [r for r in g.results if r.verdict not in ("PASS", "OPTIONAL")]
+
+
+def summary(g):
+    lines = [f"{g.name}: {g.score:g}/{g.max_score:g}" + (f"  ({g.problem})" if g.problem else "")]
+    if g.results:
+        lines.append(f"  {'section':<10} {'points':>14} {'cases passed':>14}")
+        for section, (earned, most, passed, n) in by_section(g).items():
+            lines.append(f"  {section:<10} {earned:>6.1f} / {most:<5.1f} {passed:>7} / {n:<4}")
+    for r in failed(g):
+        lines.append(f"  ✗ {r.case.id} ({r.verdict}, -{r.max_points - r.points:.1f}): "
+                     f"{r.case.data.get('claim', '')}")
+    if g.sanitizer:
+        lines.append(f"  sanitizer reports: {len(g.sanitizer)} (see feedback.md)")
+    if g.warnings:
+        lines.append(f"  compiler warnings: {len(g.warnings)}")
+    return "\n".join(lines)
+
+
+def feedback(g, rubric):
+    out = [f"# Feedback: {g.name}", "", f"**Score: {g.score:g} / {g.max_score:g}**", ""]
+    if g.problem:
+        out += [f"The submission could not be graded: {g.problem}.", ""]
+    if not g.build_ok and g.build_output:
+        errors = [line for line in g.build_output.splitlines() if "error" in line]
+        out += ["## The compiler's errors", "", "```", *errors[:MAX_COMPILER_LINES], "```", ""]
+    if g.results:
+        out += ["## By section", "", "| section | points | cases passed |", "| --- | --- | --- |"]
+        for section, (earned, most, passed, n) in by_section(g).items():
+            out.append(f"| {section} | {earned:.1f} / {most:.1f} | {passed} / {n} |")
+        out.append("")
+    bad = failed(g)
+    if bad:
+        out += ["## Failed claims", "",
+                "Each block says what the specification claims, where it comes from, what was "
+                "expected and what your implementation did, and the command that reproduces it "
+                "on your machine (from the mpspec checkout).", ""]
+    hidden_n = 0
+    for r in bad:
+        lost = r.max_points - r.points
+        if r.hidden:
+            hidden_n += 1
+            out += [f"### Hidden case {hidden_n} ({r.case.data.get('section', '')}): "
+                    f"{r.verdict.lower()}, -{lost:.1f} points", ""]
+            continue
+        d = r.case.data
+        out += [f"### {r.case.id}: -{lost:.1f} points ({r.verdict.lower()})", "",
+                f"- **Claim** ({d.get('level', 'MUST')}): {d.get('claim', '')}",
+                f"- **Section**: {d.get('section', '')}"
+                + (f", the seed's `{d['example']}`" if d.get("example") else ""),
+                f"- **Case file**: `{r.case.rel}`", "", "```", r.details, "```", ""]
+    if g.sanitizer:
+        out += ["## AddressSanitizer / UndefinedBehaviorSanitizer", "",
+                "The cases ran again with a sanitizer build; these reports point at memory errors "
+                "or undefined behaviour even where the case passed:", ""]
+        out += [f"- `{case}`: `{report}`" for case, report in g.sanitizer] + [""]
+    if g.warnings:
+        out += ["## Compiler warnings", "", "```", *g.warnings[:MAX_COMPILER_LINES], "```", ""]
+    penalties = rubric.get("penalties", {})
+    if any(penalties.values()):
+        out += [f"Penalties: {penalties}", ""]
+    return "\n".join(out)
+
+
+def gradescope(g):
+    tests = []
+    for n, r in enumerate(g.results, 1):
+        hidden = r.hidden
+        tests.append({"name": f"hidden case {n}" if hidden else f"{r.case.id}: "
+                      f"{r.case.data.get('claim', '')}",
+                      "score": round(r.points, 3), "max_score": round(r.max_points, 3),
+                      "status": "passed" if r.verdict in ("PASS", "OPTIONAL") else "failed",
+                      "output": "" if hidden or r.verdict == "PASS" else r.details,
+                      "visibility": "hidden" if hidden else "visible"})
+    output = g.problem or f"{sum(1 for r in g.results if r.verdict == 'PASS')} cases passed"
+    return {"score": g.score, "max_score": g.max_score, "output": output, "tests": tests}
+
+
+def junit(g):
+    root = ET.Element("testsuites")
+    suite = ET.SubElement(root, "testsuite", name=f"mpspec.{g.name}",
+                          tests=str(len(g.results) or 1), failures=str(len(failed(g)) or
+                                                                       int(bool(g.problem))),
+                          time=f"{g.seconds:.1f}")
+    if g.problem and not g.results:
+        tc = ET.SubElement(suite, "testcase", classname="build", name="build")
+        ET.SubElement(tc, "failure", message=g.problem).text = g.build_output[-20000:]
+    for r in g.results:
+        tc = ET.SubElement(suite, "testcase", classname=r.case.data.get("section", ""),
+                           name=r.case.id)
+        if r.verdict not in ("PASS", "OPTIONAL"):
+            ET.SubElement(tc, "failure", message=r.case.data.get("claim", ""),
+                          type=r.verdict).text = "" if r.hidden else r.details
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write_all(g, folder, rubric):
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "feedback.md").write_text(feedback(g, rubric), encoding="utf-8")
+    (folder / "results.json").write_text(json.dumps(gradescope(g), indent=1), encoding="utf-8")
+    (folder / "junit.xml").write_text(junit(g), encoding="utf-8")
+    (folder / "build.log").write_text(g.build_output, encoding="utf-8")
+    return folder
+
+
+def as_json_line(g):
+    return json.dumps({"name": g.name, "score": g.score, "max_score": g.max_score,
+                       "problem": g.problem, "failed": sorted(r.case.id for r in failed(g)),
+                       "sanitizer": g.sanitizer, "warnings": len(g.warnings)})
+
+
+def gradebook(grades, path):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["submission", "score", "max_score", "builds", "cases_passed", "cases_failed",
+                    "sanitizer_reports", "compiler_warnings", "problem"])
+        for g in grades:
+            w.writerow([g.name, g.score, g.max_score, "yes" if g.build_ok else "no",
+                        len(g.results) - len(failed(g)), len(failed(g)), len(g.sanitizer),
+                        len(g.warnings), g.problem])
+    return path

@@ -1,0 +1,177 @@
+"""The conformance matrix: results files (`run_case.py --results`) become a Markdown table
+and one self-contained HTML page, cases down and implementations across, in the manner of
+the Test262 and web-platform-tests dashboards.
+
+    python3 -m mpspec_runner.matrix RESULTS.json... --out DIR     (from tools/)
+"""
+import argparse
+import html
+import json
+import sys
+from pathlib import Path
+
+SYMBOL = {"PASS": "✓", "FAIL": "✗", "TIMEOUT": "⏱", "ERROR": "!", "UNSUPPORTED": "–",
+          "OPTIONAL": "~", "XFAIL": "xfail", "XPASS": "XPASS", None: " "}
+MEANING = {"PASS": "passed", "FAIL": "failed", "TIMEOUT": "timed out", "ERROR": "error",
+           "UNSUPPORTED": "unsupported step", "OPTIONAL": "MAY case not met (not a failure)",
+           "XFAIL": "expected failure (listed in conformance/expected-failures/)",
+           "XPASS": "unexpected pass of a listed expected failure", None: "not run"}
+OK = ("PASS", "OPTIONAL", "XFAIL")
+
+
+def merge(results_list):
+    """One results dict from several: adapters appended, cases unioned by id (first wins)."""
+    merged = {"unit": None, "isolation": None, "date": None, "adapters": [], "cases": [],
+              "results": []}
+    seen = set()
+    for r in results_list:
+        for key in ("unit", "isolation", "date"):
+            merged[key] = merged[key] or r.get(key)
+        merged["adapters"] += r.get("adapters", [])
+        for c in r.get("cases", []):
+            if c["id"] not in seen:
+                seen.add(c["id"])
+                merged["cases"].append(c)
+        merged["results"] += r.get("results", [])
+    return merged
+
+
+def table(results):
+    """{(case id, adapter): result}, the adapters' names, and per adapter its totals."""
+    cells = {(r["case"], r["adapter"]): r for r in results["results"]}
+    names = [a["name"] for a in results["adapters"]]
+    weight = {c["id"]: c.get("weight", 1) for c in results["cases"]}
+    totals = {}
+    for name in names:
+        mine = [r for r in results["results"] if r["adapter"] == name]
+        totals[name] = {"passed": sum(r["verdict"] in OK for r in mine), "run": len(mine),
+                        "earned": sum(weight.get(r["case"], 0) for r in mine if r["verdict"] == "PASS"),
+                        "weight": sum(weight.get(r["case"], 0) for r in mine)}
+    return cells, names, totals
+
+
+def sections(results):
+    groups = {}
+    for c in results["cases"]:
+        groups.setdefault(c.get("section", ""), []).append(c)
+    return groups
+
+
+def markdown(results):
+    cells, names, totals = table(results)
+    out = ["# mpspec conformance matrix", "",
+           f"{results.get('date') or ''} · 1 time unit = {results.get('unit')} s · "
+           f"isolation: {results.get('isolation')}", "",
+           "| case | level | " + " | ".join(names) + " |",
+           "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
+    for section, group in sections(results).items():
+        out.append(f"| **{section}** | | " + " | ".join("" for _ in names) + " |")
+        for c in group:
+            row = [SYMBOL[cells.get((c["id"], n), {}).get("verdict")] for n in names]
+            out.append(f"| `{c['id']}` | {c.get('level', '')} | " + " | ".join(row) + " |")
+    out.append("| **passed** | | " + " | ".join(
+        f"{totals[n]['passed']}/{totals[n]['run']}" for n in names) + " |")
+    out.append("| **weight** | | " + " | ".join(
+        f"{totals[n]['earned']}/{totals[n]['weight']}" for n in names) + " |")
+    out += ["", "Legend: " + ", ".join(f"{SYMBOL[k]} {MEANING[k]}" for k in SYMBOL if k), ""]
+    return "\n".join(out)
+
+
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.4em;margin:0 0 .2em} .meta{color:#666;margin-bottom:1em}
+table{border-collapse:collapse} th,td{border:1px solid #ddd;padding:3px 8px;text-align:center}
+thead th{position:sticky;top:0;background:#f4f4f4;z-index:1}
+td.case{text-align:left;font-family:ui-monospace,monospace;cursor:help}
+tr.section td{background:#eef2f8;font-weight:600;text-align:left}
+td.PASS{background:#dff3e0;color:#1b5e20} td.FAIL,td.XPASS{background:#fbdcdc;color:#b71c1c}
+td.TIMEOUT{background:#fde8c8;color:#8a4b00} td.ERROR{background:#f3d0f0;color:#6a1b6a}
+td.OPTIONAL,td.XFAIL,td.UNSUPPORTED{background:#eee;color:#555} td.none{background:#fafafa}
+td a{color:inherit;text-decoration:none;font-weight:700}
+tfoot td{font-weight:600;background:#f4f4f4}
+pre{background:#f7f7f7;border:1px solid #ddd;padding:.6em;white-space:pre-wrap}
+#filter{margin-bottom:.8em;padding:4px 8px;width:24em}
+"""
+SCRIPT = """
+document.getElementById('filter').addEventListener('input', function (e) {
+  var q = e.target.value.toLowerCase();
+  document.querySelectorAll('tbody tr.row').forEach(function (tr) {
+    tr.style.display = tr.textContent.toLowerCase().indexOf(q) < 0 &&
+        (tr.getAttribute('data-claim') || '').toLowerCase().indexOf(q) < 0 ? 'none' : '';
+  });
+});
+"""
+
+
+def anchor(case_id, adapter):
+    return "r-" + "".join(ch if ch.isalnum() else "-" for ch in f"{adapter}-{case_id}")
+
+
+def page(results):
+    cells, names, totals = table(results)
+    e = html.escape
+    head = "".join(f"<th>{e(n)}</th>" for n in names)
+    rows, details = [], []
+    for section, group in sections(results).items():
+        rows.append(f'<tr class="section"><td colspan="{len(names) + 2}">{e(section)}</td></tr>')
+        for c in group:
+            hover = f"{c.get('claim', '')} ({c.get('level', '')}, {c.get('rel', '')})"
+            tds = []
+            for n in names:
+                r = cells.get((c["id"], n))
+                verdict = r["verdict"] if r else None
+                label = e(SYMBOL[verdict])
+                if r and verdict != "PASS" and r.get("details"):
+                    a = anchor(c["id"], n)
+                    label = f'<a href="#{a}">{label}</a>'
+                    details.append(f'<h3 id="{a}">{e(c["id"])} on {e(n)}: {e(MEANING[verdict])}'
+                                   f'</h3><pre>{e(r["details"])}</pre>')
+                tds.append(f'<td class="{verdict or "none"}" title="{e(MEANING[verdict])}">'
+                           f"{label}</td>")
+            rows.append(f'<tr class="row" data-claim="{e(hover)}"><td class="case" '
+                        f'title="{e(hover)}">{e(c["id"])}</td><td>{e(c.get("level", ""))}</td>'
+                        + "".join(tds) + "</tr>")
+    foot = ("<tr><td>passed</td><td></td>" + "".join(
+        f"<td>{totals[n]['passed']}/{totals[n]['run']}</td>" for n in names) + "</tr>"
+            "<tr><td>weight</td><td></td>" + "".join(
+        f"<td>{totals[n]['earned']}/{totals[n]['weight']}</td>" for n in names) + "</tr>")
+    legend = " · ".join(f"{e(SYMBOL[k])} {e(MEANING[k])}" for k in SYMBOL if k)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>mpspec conformance matrix</title>
+<style>{STYLE}</style></head><body>
+<h1>mpspec conformance matrix</h1>
+<div class="meta">{e(str(results.get('date') or ''))} · 1 time unit = {e(str(results.get('unit')))} s ·
+isolation: {e(str(results.get('isolation')))} · {len(results['cases'])} cases · hover a case for its claim;
+click a failed cell for its output</div>
+<input id="filter" placeholder="filter cases by id or claim">
+<table><thead><tr><th>case</th><th>level</th>{head}</tr></thead>
+<tbody>{''.join(rows)}</tbody><tfoot>{foot}</tfoot></table>
+<p class="meta">{legend}</p>
+<h2>Failures</h2>{''.join(details) or '<p>None.</p>'}
+<script>{SCRIPT}</script>
+</body></html>
+"""
+
+
+def write(results, out):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    md, page_path = out / "matrix.md", out / "matrix.html"
+    md.write_text(markdown(results), encoding="utf-8")
+    page_path.write_text(page(results), encoding="utf-8")
+    return md, page_path
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="python3 -m mpspec_runner.matrix", description=__doc__)
+    ap.add_argument("results", nargs="+", help="results files of run_case.py --results")
+    ap.add_argument("--out", default="out/matrix")
+    args = ap.parse_args(argv)
+    merged = merge([json.loads(Path(p).read_text(encoding="utf-8")) for p in args.results])
+    for path in write(merged, args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""The grading tests (CTest label `grading`): grades a submission with `tools/mpspec grade`
+and checks the grade against what its sample.toml says.
+
+    check_grade.py SUBMISSION [--repeat N] [--sanitize] [--full-marks]
+
+- a sample (conformance/samples/NAME) loses points on exactly the cases its
+  [expected_failures] table lists, and feedback.md names each of them;
+- `build = "fails"`: the grade is 0 and the feedback shows the compiler's error;
+- `contained = true` (a fork bomb): grading ends, scores below full marks;
+- --full-marks: the submission must score max_score (the reference);
+- --repeat N: N gradings give the same score and the same failed cases;
+- always: no process of the grading is left afterwards.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def grade(submission, out, sanitize):
+    cmd = [sys.executable, str(ROOT / "tools" / "mpspec"), "grade", str(submission), "--json",
+           "--out", str(out)]
+    if not sanitize:
+        cmd.append("--no-sanitize")
+    if os.environ.get("MPSPEC_GRADE_BUILD"):
+        cmd += ["--build-root", os.environ["MPSPEC_GRADE_BUILD"]]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    sys.stderr.write(r.stderr)
+    lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        sys.exit(f"FAIL: the grader printed no grade (exit {r.returncode}):\n{r.stdout}")
+    print(r.stdout)
+    return json.loads(lines[-1])
+
+
+def leftovers(marker):
+    """Processes whose command line mentions `marker` (the build folder of the submission)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmd and "check_grade.py" not in cmd:
+                found.append(f"{entry}: {cmd}")
+    return found
+
+
+def main(argv):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("submission")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--sanitize", action="store_true")
+    ap.add_argument("--full-marks", action="store_true")
+    args = ap.parse_args(argv)
+    sub = (ROOT / args.submission).resolve()
+    meta_file = sub / "sample.toml"
+    meta = tomllib.loads(meta_file.read_text()) if meta_file.exists() else {}
+    problems, seen = [], set()
+    with tempfile.TemporaryDirectory(prefix="mpspec-grade-test-") as out:
+        for _ in range(args.repeat):
+            g = grade(sub, out, args.sanitize)
+            seen.add((g["score"], tuple(g["failed"])))
+            feedback = (Path(out) / g["name"] / "feedback.md").read_text()
+        if len(seen) > 1:
+            problems.append(f"{args.repeat} gradings differ: {sorted(seen)}")
+        if args.full_marks and (g["score"] != g["max_score"] or g["failed"]):
+            problems.append(f"expected full marks, got {g['score']}/{g['max_score']}: {g['failed']}")
+        if args.full_marks and g["sanitizer"]:
+            problems.append(f"sanitizer reports on a correct submission: {g['sanitizer']}")
+        if meta.get("build") == "fails":
+            if g["score"] != 0 or "does not build" not in g["problem"]:
+                problems.append(f"expected a build failure graded 0, got {g}")
+            if "error:" not in feedback:
+                problems.append("feedback.md does not show the compiler's error")
+        elif meta.get("contained"):
+            if g["score"] >= g["max_score"]:
+                problems.append("a fork bomb scored full marks")
+        elif "expected_failures" in meta:
+            expected = set(meta["expected_failures"])
+            failed = set(g["failed"])
+            if failed - expected:
+                problems.append(f"failed cases its bug should not break: {sorted(failed - expected)}")
+            if expected - failed:
+                problems.append(f"passed cases its bug should break: {sorted(expected - failed)}")
+            missing = [c for c in expected if f"### {c}:" not in feedback]
+            if missing:
+                problems.append(f"feedback.md does not name: {missing}")
+            if expected and g["score"] >= g["max_score"]:
+                problems.append("a buggy sample scored full marks")
+    left = leftovers(g["name"])
+    if left:
+        problems.append("processes left behind:\n  " + "\n  ".join(left))
+    for p in problems:
+        print("FAIL:", p)
+    print("OK" if not problems else f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

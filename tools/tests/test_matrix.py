@@ -1,0 +1,80 @@
+"""The matrix page: one row per case, the right symbols, escaped claims, working links, and
+nothing fetched from outside the page."""
+import html.parser
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mpspec_runner import matrix  # noqa: E402
+
+RESULTS = {
+    "unit": 0.14, "isolation": "namespace", "date": "2026-11-24T00:00:00Z",
+    "adapters": [{"name": "reference"}, {"name": "cpython-fork"}],
+    "cases": [
+        {"id": "a.one", "section": "10.4.1", "level": "MUST", "weight": 2,
+         "claim": "A claim with <script>alert(1)</script> & \"quotes\"", "rel": "spec/a.toml"},
+        {"id": "a.two", "section": "10.4.1", "level": "SHOULD", "weight": 1, "claim": "two"},
+        {"id": "b.three", "section": "beyond", "level": "MAY", "weight": 1, "claim": "three"},
+    ],
+    "results": [
+        {"case": "a.one", "adapter": "reference", "verdict": "PASS", "details": ""},
+        {"case": "a.one", "adapter": "cpython-fork", "verdict": "FAIL", "details": "x <y>"},
+        {"case": "a.two", "adapter": "reference", "verdict": "XFAIL", "details": "known"},
+        {"case": "b.three", "adapter": "reference", "verdict": "TIMEOUT", "details": "slow"},
+    ],
+}
+
+
+class Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.ids, self.tags = [], set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href", "").startswith("#"):
+            self.hrefs.append(attrs["href"][1:])
+
+
+class MatrixTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.md, self.page = matrix.write(RESULTS, Path(self.dir.name))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_markdown_has_a_row_per_case_with_its_symbols(self):
+        rows = [line for line in self.md.read_text().splitlines() if line.startswith("| `")]
+        self.assertEqual(len(rows), 3)
+        self.assertIn("| `a.one` | MUST | ✓ | ✗ |", rows)
+        self.assertIn("| `a.two` | SHOULD | xfail |   |", rows)
+        self.assertIn("| `b.three` | MAY | ⏱ |   |", rows)
+
+    def test_page_is_self_contained_and_escaped(self):
+        text = self.page.read_text()
+        for outside in ("<script src", "<link", "http://", "https://"):
+            self.assertNotIn(outside, text)
+        self.assertNotIn("<script>alert(1)", text)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", text)
+
+    def test_every_failure_links_to_its_output(self):
+        parser = Links()
+        parser.feed(self.page.read_text())
+        self.assertEqual(len(parser.hrefs), 3)  # FAIL, XFAIL, TIMEOUT; PASS has no link
+        for target in parser.hrefs:
+            self.assertIn(target, parser.ids)
+
+    def test_merge_appends_adapters_and_keeps_cases_once(self):
+        merged = matrix.merge([RESULTS, RESULTS])
+        self.assertEqual(len(merged["adapters"]), 4)
+        self.assertEqual(len(merged["cases"]), 3)
+
+
+if __name__ == "__main__":
+    unittest.main()
