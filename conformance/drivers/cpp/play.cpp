@@ -2,6 +2,7 @@
 #include "play.hpp"
 
 #include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,7 +31,7 @@ const std::set<std::string> kOps = {
     "create",   "start",         "join",     "is_alive",   "terminate",       "kill",
     "close",    "name",          "daemon",   "pid",        "exitcode",        "repr",
     "sentinel", "wait_sentinel", "set_name", "set_daemon", "active_children", "cpu_count",
-    "getpid",   "getppid",       "mark",     "open_fds"};
+    "getpid",   "getppid",       "mark",     "open_fds",   "reaped"};
 const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore",
                                        "exit",  "return", "raise", "crash", "end"};
 
@@ -220,6 +221,12 @@ json Program::perform(const json& step) {
   }
   std::optional<mp::Process> p = handle(step["p"].get<std::string>());
   if (!p) return nullptr;  // parent_process() in the main program
+  if (what == "reaped") {  // a zombie or a running child can still be waited for
+    siginfo_t info{};
+    return waitid(P_PID, static_cast<id_t>(p->pid().value_or(0)), &info,
+                  WEXITED | WNOHANG | WNOWAIT) != 0 &&
+           errno == ECHILD;
+  }
   if (what == "start") p->start();
   if (what == "join") {
     if (step.contains("timeout")) {

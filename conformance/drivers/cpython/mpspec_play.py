@@ -19,7 +19,7 @@ EXIT_UNSUPPORTED = 101
 
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
-       "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds"}
+       "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped"}
 EFFECTS = {"print", "flush", "sleep", "set", "ignore"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
 STEPS = OPS | EFFECTS | TERMINALS
@@ -182,6 +182,12 @@ class Program:
         p = self.handle(step["p"])
         if p is None:  # parent_process() in the main program
             return None
+        if do == "reaped":  # a zombie or a running child can still be waited for
+            try:
+                os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                return True
+            return False
         if do == "start":
             p.start()
         elif do == "join":
