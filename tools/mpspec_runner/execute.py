@@ -137,7 +137,7 @@ def remove_cgroup(path):
     for line in _read(path / "pids.events").splitlines():
         if line.startswith("max "):
             hits = int(line.split()[1])
-    for _ in range(100):
+    for _ in range(250):  # up to 5 s: a fork bomb's last processes take a while to go
         pids = [int(p) for p in _read(path / "cgroup.procs").split()]
         for pid in pids:
             try:

@@ -25,6 +25,9 @@ from . import cases as casemod
 
 RUBRIC = casemod.SPEC / "rubric.toml"
 NOBODY = 65534
+# No case needs more than a dozen processes; a lower cap than the runner's stops a
+# submission's fork bomb sooner and with less damage to gradings running beside it.
+PIDS_MAX = 128
 ADDRESS = re.compile(r"0x[0-9a-f]+")
 SANITIZER_REPORT = re.compile(r"(ERROR: (Address|Leak)Sanitizer: .*|.*: runtime error: .*)")
 
@@ -52,6 +55,7 @@ class Grade:
     results: list = field(default_factory=list)
     seconds: float = 0.0
     problem: str = ""  # why the submission could not be graded at all
+    notes: list = field(default_factory=list)  # for the student, beside the score
 
 
 def load_rubric(path):
@@ -74,6 +78,8 @@ def unpack(submission, scratch):
     src, dest = Path(submission), Path(scratch) / "submission"
     if dest.exists():
         shutil.rmtree(dest)
+    if not src.exists():
+        raise ValueError(f"{src} does not exist")
     if src.is_dir():
         if (src / "bug.patch").exists():
             return build.implementation_dir(src, scratch)
@@ -103,14 +109,27 @@ def digest(impl_dir):
 
 
 def run_cases(loaded, name, driver, unit, jobs, source, progress):
-    """{case id: (verdict, text)}: every case in the sandbox, as user nobody."""
+    """{case id: (verdict, text, observation)}: every case in the sandbox, as user nobody.
+    Once a case has fork-bombed, the rest are not run: a bomb loads the whole machine even
+    when contained, and graders beside it would suffer."""
     cli.IMPLS[name] = source
     args = SimpleNamespace(verbose=False, python=None, oracle=cli.ORACLE, observations={},
-                           sandbox=execute.Sandbox(user=NOBODY))
+                           sandbox=execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX))
+    bombed = []
+
+    def one(case):
+        if bombed:
+            return ("ERROR", case, f"ERROR    {case.id}  [{name}]  not run: case {bombed[0]} "
+                    "created processes without end (a fork bomb), so grading stopped there", 0)
+        result = cli.run_one(case, name, driver, unit, args, {})
+        obs = args.observations.get(case.id)
+        if obs and obs[0].report.get("pids_limit"):
+            bombed.append(case.id)
+        return result
+
     out = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(cli.run_one, c, name, driver, unit, args, {}) for c in loaded]
-        for fut in concurrent.futures.as_completed(futures):
+        for fut in concurrent.futures.as_completed([pool.submit(one, c) for c in loaded]):
             verdict, case, text, _ = fut.result()
             out[case.id] = (verdict, text, args.observations.get(case.id))
             progress(len(out), len(loaded))
@@ -164,7 +183,10 @@ def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None):
     scale = g.max_score / total
     for r in g.results:
         r.points, r.max_points = r.points * scale, r.max_points * scale
-    if opts.sanitize:
+    bombed = any("(a fork bomb)" in text for _, text, _ in verdicts.values())
+    if opts.sanitize and bombed:
+        g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
+    elif opts.sanitize:
         progress(name, "sanitizer build")
         g.sanitizer = sanitizer_findings(impl, scratch / f"asan-{key}", loaded, unit, opts)
     penalty = (rubric["penalties"].get("sanitizer_report", 0) * len({r for _, r in g.sanitizer})
@@ -180,7 +202,7 @@ def sanitizer_findings(impl, build_dir, loaded, unit, opts):
     built = build.build_driver(impl, build_dir, sanitize=True)
     if not built.ok:
         return [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
-    sandbox = execute.Sandbox(user=NOBODY)
+    sandbox = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX)
     found = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=opts.jobs) as pool:
         futures = {pool.submit(execute.play, c, built.driver, unit, None, sandbox): c
@@ -213,8 +235,21 @@ def parse(argv):
 
 def main(argv):
     opts = parse(argv)
-    rubric = load_rubric(opts.rubric)
-    loaded = [casemod.load(f) for f in casemod.discover([casemod.SPEC])]
+    try:
+        rubric = load_rubric(opts.rubric)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        print(f"cannot read the rubric {opts.rubric}: {e}", file=sys.stderr)
+        return 2
+    try:
+        loaded = [casemod.load(f) for f in casemod.discover([casemod.SPEC])]
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        print(f"a case file cannot be read: {e} (python3 tools/run_case.py --lint)", file=sys.stderr)
+        return 2
+    problems = casemod.lint(loaded)
+    if problems:
+        print("\n".join(problems) + "\nthe cases do not pass the lint; fix them first",
+              file=sys.stderr)
+        return 2
     if opts.keyword:
         loaded = [c for c in loaded if opts.keyword in c.id or opts.keyword in c.rel]
     execute.no_core_dumps()

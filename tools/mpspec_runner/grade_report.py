@@ -73,6 +73,7 @@ def feedback(g, rubric):
     out = [f"# Feedback: {g.name}", "", f"**Score: {g.score:g} / {g.max_score:g}**", ""]
     if g.problem:
         out += [f"The submission could not be graded: {g.problem}.", ""]
+    out += [*g.notes, ""] if g.notes else []
     if not g.build_ok and g.build_output:
         errors = [line for line in g.build_output.splitlines() if "error" in line]
         out += ["## The compiler's errors", "", "```", *errors[:MAX_COMPILER_LINES], "```", ""]

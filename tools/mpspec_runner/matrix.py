@@ -57,6 +57,13 @@ def sections(results):
     return groups
 
 
+def title(section, group):
+    """'10.4.4 daemon' from the cases' folder (spec/10.4.4-daemon/), else the section."""
+    rel = group[0].get("rel", "")
+    folder = Path(rel).parent.name if rel else ""
+    return folder.replace("-", " ", 1) if folder else section
+
+
 def markdown(results):
     cells, names, totals = table(results)
     out = ["# mpspec conformance matrix", "",
@@ -65,7 +72,7 @@ def markdown(results):
            "| case | level | " + " | ".join(names) + " |",
            "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
     for section, group in sections(results).items():
-        out.append(f"| **{section}** | | " + " | ".join("" for _ in names) + " |")
+        out.append(f"| **{title(section, group)}** | | " + " | ".join("" for _ in names) + " |")
         for c in group:
             row = [SYMBOL[cells.get((c["id"], n), {}).get("verdict")] for n in names]
             out.append(f"| `{c['id']}` | {c.get('level', '')} | " + " | ".join(row) + " |")
@@ -113,7 +120,8 @@ def page(results):
     head = "".join(f"<th>{e(n)}</th>" for n in names)
     rows, details = [], []
     for section, group in sections(results).items():
-        rows.append(f'<tr class="section"><td colspan="{len(names) + 2}">{e(section)}</td></tr>')
+        rows.append(f'<tr class="section"><td colspan="{len(names) + 2}">'
+                    f'{e(title(section, group))}</td></tr>')
         for c in group:
             hover = f"{c.get('claim', '')} ({c.get('level', '')}, {c.get('rel', '')})"
             tds = []

@@ -139,7 +139,9 @@ def wait_exit(proc, deadline, relay, cgroup):
         left = deadline - time.monotonic()
         if left <= 0 or relay.flooded or pids_limit_met(cgroup):
             return None
-        relay.pump(min(left, 0.002 if fd is None else 0.05), [fd] if fd is not None else [])
+        # 10 ms between looks at pids.events: a bomb that met pids.max is stopped before it
+        # has spun for long (every refused fork still copies the parent's page tables).
+        relay.pump(min(left, 0.002 if fd is None else 0.01), [fd] if fd is not None else [])
 
 
 def kill_all(namespace):
@@ -163,14 +165,16 @@ def join_cgroup(path):
         f.write("0")  # "the writing process": the driver and everything it starts follow
 
 
-def limits(user, cpu_cgroup):
+def limits(user, cpu_cgroup, pids_cgroup):
     """Runs in the child before exec: it joins the cpu cgroup, output files are capped at
-    64 MiB (SIGXFSZ past it) and, for an unprivileged user, RLIMIT_NPROC backs up the cgroup. (`resource` is imported
+    64 MiB (SIGXFSZ past it) and, for an unprivileged user without a pids cgroup,
+    RLIMIT_NPROC stands in for it. (Only then: RLIMIT_NPROC counts every process of the
+    user, so one run's fork bomb would make the forks of runs beside it fail.) (`resource` is imported
     up front: after the switch of user, the interpreter's own files may be unreadable.)"""
     if cpu_cgroup:
         join_cgroup(cpu_cgroup)
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
-    if user is not None:
+    if user is not None and not pids_cgroup:
         resource.setrlimit(resource.RLIMIT_NPROC, (512, 512))
 
 
@@ -205,7 +209,7 @@ def main(argv):
                                              "extra_groups": []}
         proc = subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
-                                preexec_fn=lambda: limits(args.user, args.cpu_cgroup), **user)
+                                preexec_fn=lambda: limits(args.user, args.cpu_cgroup, args.cgroup), **user)
     except (OSError, subprocess.SubprocessError) as e:
         report["spawn_error"] = str(e)
         report["exit"] = time.monotonic()

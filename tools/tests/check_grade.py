@@ -5,9 +5,11 @@ and checks the grade against what its sample.toml says.
     check_grade.py SUBMISSION [--repeat N] [--sanitize] [--full-marks]
 
 - a sample (conformance/samples/NAME) loses points on exactly the cases its
-  [expected_failures] table lists, and feedback.md names each of them;
+  [expected_failures] table lists (and perhaps on those of [may_fail]: claims its bug
+  breaks only on some runs), and feedback.md names each of them;
 - `build = "fails"`: the grade is 0 and the feedback shows the compiler's error;
-- `contained = true` (a fork bomb): grading ends, scores below full marks;
+- `contained = true` (a fork bomb, a flood: which cases they break is a race): grading
+  ends, scores below full marks, and feedback.md says `feedback_mentions`;
 - --full-marks: the submission must score max_score (the reference);
 - --repeat N: N gradings give the same score and the same failed cases;
 - always: no process of the grading is left afterwards.
@@ -83,10 +85,15 @@ def main(argv):
                 problems.append("feedback.md does not show the compiler's error")
         elif meta.get("contained"):
             if g["score"] >= g["max_score"]:
-                problems.append("a fork bomb scored full marks")
+                problems.append("a hostile sample scored full marks")
+            if meta.get("feedback_mentions", "") not in feedback:
+                problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
         elif "expected_failures" in meta:
             expected = set(meta["expected_failures"])
-            failed = set(g["failed"])
+            # Claims the bug breaks only on some runs (how late a polling join wakes decides
+            # whether a case meets its timeout): losing them or not is both right.
+            maybe = set(meta.get("may_fail", {}))
+            failed = set(g["failed"]) - maybe
             if failed - expected:
                 problems.append(f"failed cases its bug should not break: {sorted(failed - expected)}")
             if expected - failed:

@@ -50,7 +50,7 @@ class Program {
   json perform(const json& step);
   void create(const json& step);
   std::optional<mp::Process> handle(const std::string& name);
-  std::string format(const std::string& text) const;
+  [[nodiscard]] std::string format(const std::string& text) const;
 
   std::string path_;
   json args_;
