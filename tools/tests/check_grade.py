@@ -43,7 +43,7 @@ def grade(submission, out, sanitize):
 
 
 def leftovers(marker):
-    """Processes whose command line mentions `marker` (the build folder of the submission)."""
+    """Processes whose command line mentions `marker`."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) != os.getpid():
@@ -103,7 +103,10 @@ def main(argv):
                 problems.append(f"feedback.md does not name: {missing}")
             if expected and g["score"] >= g["max_score"]:
                 problems.append("a buggy sample scored full marks")
-    left = leftovers(g["name"])
+    # The submission's processes run its driver from its own build folder: a marker no other
+    # test's processes carry (its bare name would match, e.g., `--adapter reference`).
+    build_root = os.environ.get("MPSPEC_GRADE_BUILD", str(ROOT / "build" / "grade"))
+    left = leftovers(f"{build_root}/{g['name']}/")
     if left:
         problems.append("processes left behind:\n  " + "\n  ".join(left))
     for p in problems:
