@@ -26,7 +26,6 @@ class Observation:
         self.stdout, self.stderr, self.trace = [], [], []
         self.status, self.report, self.outcome, self.note = None, {}, "ran", ""
         self.command, self.seconds = [], 0.0
-        self.pids_limit_hits = 0
 
 
 def find_adapter(name):
@@ -131,12 +130,8 @@ def make_cgroup(controller, setting=None, user=None):
 
 
 def remove_cgroup(path):
-    """Kills what is left in the cgroup (a run outside a namespace), then removes it; returns
-    how often fork() met pids.max."""
-    hits = 0
-    for line in _read(path / "pids.events").splitlines():
-        if line.startswith("max "):
-            hits = int(line.split()[1])
+    """Kills what is left in the cgroup (a run outside a namespace), then removes it. (The
+    reaper itself reads pids.events to tell a fork bomb.)"""
     for _ in range(250):  # up to 5 s: a fork bomb's last processes take a while to go
         pids = [int(p) for p in _read(path / "cgroup.procs").split()]
         for pid in pids:
@@ -149,7 +144,6 @@ def remove_cgroup(path):
             break
         except OSError:
             time.sleep(0.02)
-    return hits
 
 
 def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
@@ -176,7 +170,7 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         if user is not None:
             options += ["--user", str(user)]
             for path in (tmp, trace, scenario):
-                os.chown(path, sandbox.user, sandbox.user)
+                os.chown(path, user, user)
         cmd = [sys.executable, str(SHIM), str(report), str(trace), str(timeout), str(grace),
                *options, "--", str(adapter_path), str(scenario)]
         if isolation() == "namespace":
@@ -194,7 +188,7 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
             obs.note = "the runner had to kill the run (the reaper did not finish)"
         obs.seconds = time.monotonic() - t0
         if cgroup is not None:
-            obs.pids_limit_hits = remove_cgroup(cgroup)
+            remove_cgroup(cgroup)
         if cpu is not None:
             remove_cgroup(cpu)
         obs.stdout = out.decode(errors="replace").splitlines()

@@ -28,6 +28,7 @@ NOBODY = 65534
 # No case needs more than a dozen processes; a lower cap than the runner's stops a
 # submission's fork bomb sooner and with less damage to gradings running beside it.
 PIDS_MAX = 128
+SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX)
 ADDRESS = re.compile(r"0x[0-9a-f]+")
 SANITIZER_REPORT = re.compile(r"(ERROR: (Address|Leak)Sanitizer: .*|.*: runtime error: .*)")
 
@@ -109,12 +110,12 @@ def digest(impl_dir):
 
 
 def run_cases(loaded, name, driver, unit, jobs, source, progress):
-    """{case id: (verdict, text, observation)}: every case in the sandbox, as user nobody.
-    Once a case has fork-bombed, the rest are not run: a bomb loads the whole machine even
-    when contained, and graders beside it would suffer."""
+    """({case id: (verdict, text, observation)}, whether a case fork-bombed): every case in
+    the sandbox, as user nobody. Once a case has fork-bombed, the rest are not run: a bomb
+    loads the whole machine even when contained, and graders beside it would suffer."""
     cli.IMPLS[name] = source
     args = SimpleNamespace(verbose=False, python=None, oracle=cli.ORACLE, observations={},
-                           sandbox=execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX))
+                           sandbox=SANDBOX)
     bombed = []
 
     def one(case):
@@ -133,7 +134,7 @@ def run_cases(loaded, name, driver, unit, jobs, source, progress):
             verdict, case, text, _ = fut.result()
             out[case.id] = (verdict, text, args.observations.get(case.id))
             progress(len(out), len(loaded))
-    return out
+    return out, bool(bombed)
 
 
 def credit(verdict, observed, rubric):
@@ -169,7 +170,7 @@ def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None):
         return g
     unit = execute.calibrate()
     progress(name, "running")
-    verdicts = run_cases(loaded, name, built.driver, unit, opts.jobs, str(submission),
+    verdicts, bombed = run_cases(loaded, name, built.driver, unit, opts.jobs, str(submission),
                          lambda i, n: progress(name, f"case {i}/{n}"))
     hidden = set(rubric["hidden"].get("cases", []))
     total = sum(case_points(c, rubric) for c in loaded) or 1.0
@@ -183,7 +184,6 @@ def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None):
     scale = g.max_score / total
     for r in g.results:
         r.points, r.max_points = r.points * scale, r.max_points * scale
-    bombed = any("(a fork bomb)" in text for _, text, _ in verdicts.values())
     if opts.sanitize and bombed:
         g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
     elif opts.sanitize:
@@ -202,10 +202,9 @@ def sanitizer_findings(impl, build_dir, loaded, unit, opts):
     built = build.build_driver(impl, build_dir, sanitize=True)
     if not built.ok:
         return [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
-    sandbox = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX)
     found = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=opts.jobs) as pool:
-        futures = {pool.submit(execute.play, c, built.driver, unit, None, sandbox): c
+        futures = {pool.submit(execute.play, c, built.driver, unit, None, SANDBOX): c
                    for c in loaded}
         for fut, c in futures.items():
             for line in fut.result().stderr:
