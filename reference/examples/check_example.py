@@ -11,7 +11,6 @@ behind is seen, killed and reported.
 """
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import os
 import re
@@ -20,6 +19,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from mpspec_runner import judge, procs  # noqa: E402 - the harness package: one line matcher, one /proc
 
 PID = r"(\d+)"
 
@@ -111,32 +113,12 @@ EXAMPLES: dict[str, Expect] = {
 }
 
 TIMEOUT_S = 30
-PR_SET_CHILD_SUBREAPER = 36
-
-
-def become_subreaper() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def my_children() -> list[int]:
-    """Processes whose parent is this script: orphans of the example land here."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == os.getpid():
-            found.append(int(entry.name))
-    return found
 
 
 def reap_leftovers() -> list[int]:
-    leftovers = my_children()
+    """Kills and reaps the processes whose parent is this script (a subreaper): orphans of
+    the example land here."""
+    leftovers = procs.children()
     for pid in leftovers:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -191,16 +173,11 @@ def check(expect: Expect, code: int | None, out: str, err: str, leftovers: list[
         if len(body) != len(expect.stdout) or not all(
                 full(p, line) for p, line in zip(expect.stdout, body)):
             problems.append("stdout lines differ (order matters)")
-    else:
-        unmatched = list(body)
-        for pattern in expect.stdout:
-            hit = next((line for line in unmatched if full(pattern, line)), None)
-            if hit is None:
-                problems.append(f"missing line {pattern!r}")
-            else:
-                unmatched.remove(hit)
-        for line in unmatched:
-            problems.append(f"unexpected line {line!r}")
+    else:  # a maximum matching: a greedy first fit can miss one that exists
+        matched = judge.matching([re.compile(p) for p in expect.stdout], body)
+        taken = set(matched.values())
+        problems += [f"missing line {p!r}" for i, p in enumerate(expect.stdout) if i not in taken]
+        problems += [f"unexpected line {line!r}" for j, line in enumerate(body) if j not in matched]
     for first, second in expect.before:
         i, j = first_match(first, lines), first_match(second, lines)
         if i is not None and j is not None and i > j:
@@ -265,7 +242,7 @@ def check_one(stem: str, binary: str, verbose: bool = False) -> bool:
 
 
 def main() -> int:
-    become_subreaper()
+    procs.become_subreaper()
     if len(sys.argv) == 3 and sys.argv[1] == "--all":
         bindir = Path(sys.argv[2])
         results = [check_one(stem, str(bindir / stem), verbose=True) for stem in EXAMPLES]

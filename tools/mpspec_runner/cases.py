@@ -4,6 +4,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from .judge import TEMPLATE_REF
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec"
 VOCABULARY = tomllib.loads((SPEC / "vocabulary.toml").read_text(encoding="utf-8"))
@@ -11,7 +13,6 @@ SEED_CANDIDATES = [ROOT.parent / "shared" / "seed" / "pymotw-multiprocessing-bas
                    Path("/work/shared/seed/pymotw-multiprocessing-basics.md")]
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PLACEHOLDER_OK = re.compile(r"name|pid|ppid|args|[0-9]|v:[A-Za-z_][A-Za-z0-9_]*")
-TEMPLATE_REF = re.compile(r"\$\{([^}]*)\}")
 ID = re.compile(r"[a-z0-9][a-z0-9.-]*")
 DRIVER_EXIT_RESERVED = 100
 
@@ -219,7 +220,8 @@ def check_field(kind, value, do, targets, vars_, handles):
     if kind == "stream":
         return None if value in ("stdout", "stderr") else "must be stdout or stderr"
     if kind == "signal":
-        return None if value in ("SIGTERM", "SIGKILL", "SIGSEGV", "SIGABRT", "SIGINT", "SIGUSR1") else "unknown signal"
+        signals = VOCABULARY["values"]["signal"]
+        return None if value in signals else f"must be one of {signals}"
     if kind == "var":
         return None if value in vars_ else "is not declared in vars"
     return None

@@ -8,7 +8,7 @@ ${int} for any integer and ${label} for the value a step recorded under that lab
 import json
 import re
 
-TEMPLATE_REF = re.compile(r"\$\{([^}]*)\}")
+TEMPLATE_REF = re.compile(r"\$\{([^}]*)\}")  # ${int} / ${label}; the lint (cases.py) uses it too
 
 
 class Check:
@@ -64,7 +64,7 @@ class Judge:
             checks.append(self.timing(t))
         at_exit = {p["pid"]: p for p in obs.report.get("at_exit", [])}
         for label in e.get("gone", []):
-            pids = [v for v in self.values(label) if isinstance(v, int)]
+            pids = [v for v in self.values(label) if type(v) is int]  # true is no pid
             alive = [f"{p} ({at_exit[p]['state']} {at_exit[p]['comm']})" for p in pids if p in at_exit]
             checks.append(Check(f"pid {label} gone when the main program exited",
                                 "gone" if pids else "a recorded pid", ", ".join(alive) or
@@ -180,7 +180,14 @@ def show_lines(lines):
 
 
 def match_count(patterns, lines):
-    """Size of a maximum matching of patterns to distinct lines (Kuhn's algorithm)."""
+    """Size of a maximum matching of patterns to distinct lines."""
+    return len(matching(patterns, lines))
+
+
+def matching(patterns, lines):
+    """A maximum matching of patterns (compiled, each matching a whole line) to distinct
+    lines, as {line index: pattern index} (Kuhn's algorithm). A greedy first-fit is not
+    enough: ["a.*", "ab"] against ["ab", "ax"] matches both only if "a.*" takes "ax"."""
     owner = [None] * len(lines)
 
     def assign(i, seen):
@@ -192,4 +199,6 @@ def match_count(patterns, lines):
                     return True
         return False
 
-    return sum(1 for i in range(len(patterns)) if assign(i, set()))
+    for i in range(len(patterns)):
+        assign(i, set())
+    return {j: i for j, i in enumerate(owner) if i is not None}

@@ -15,7 +15,6 @@ fork bomb meets its pids.max); `--user` runs the driver as that unprivileged use
 neither write the instructor's files nor signal the runner.
 """
 import argparse
-import ctypes
 import json
 import resource
 import os
@@ -25,44 +24,18 @@ import subprocess
 import sys
 import time
 
-PR_SET_CHILD_SUBREAPER = 36
+import procs  # this script's own folder is on sys.path: no package, no relative import
 
 
 def processes():
-    """Every process of the run but this one: {pid: (ppid, state, comm)}."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        table[int(entry)] = (int(fields[1]), fields[0], comm)
-    me = os.getpid()
-    below, frontier = {}, [me]
-    while frontier:  # descendants of this process only (the fallback shares /proc with the host)
-        parent = frontier.pop()
-        for pid, info in table.items():
-            if info[0] == parent and pid not in below and pid != me:
-                below[pid] = info
-                frontier.append(pid)
-    return below
-
-
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
+    """Every process of the run but this one: {pid: (ppid, state, comm)}. (Descendants of
+    this process only: the fallback without a namespace shares /proc with the host.)"""
+    return procs.descendants()
 
 
 def describe(table):
-    return [{"pid": pid, "ppid": info[0], "state": info[1], "comm": info[2], "cmd": cmdline(pid)}
+    return [{"pid": pid, "ppid": info[0], "state": info[1], "comm": info[2],
+             "cmd": procs.cmdline(pid)}
             for pid, info in sorted(table.items())]
 
 
@@ -178,7 +151,8 @@ def limits(user, cpu_cgroup, pids_cgroup):
         resource.setrlimit(resource.RLIMIT_NPROC, (512, 512))
 
 
-def main(argv):
+def parse_args(argv):
+    """The options before `--`, and the driver's command line after it."""
     split = argv.index("--")
     ap = argparse.ArgumentParser(prog="shim.py")
     ap.add_argument("report")
@@ -189,71 +163,109 @@ def main(argv):
     ap.add_argument("--cgroup")
     ap.add_argument("--cpu-cgroup")
     ap.add_argument("--user", type=int)
-    args = ap.parse_args(argv[:split])
-    driver = argv[split + 1:]
+    return ap.parse_args(argv[:split]), argv[split + 1:]
+
+
+def set_up(args):
+    """The trace on fd 3, orphans coming to us, the pids cgroup joined. Returns whether this
+    process is PID 1 of a namespace."""
     fd = os.open(args.trace, os.O_WRONLY | os.O_APPEND)
     if fd != 3:
         os.dup2(fd, 3)
         os.close(fd)
     namespace = os.getpid() == 1
     if not namespace:  # no PID namespace: become a subreaper so orphans still come to us
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        procs.become_subreaper()
     signal.signal(signal.SIGTERM, lambda *_: None)  # the runner stops us with SIGKILL only
-    report = {"namespace": namespace}
     if args.cgroup:
         join_cgroup(args.cgroup)
-    report["launch"] = time.monotonic()
+    return namespace
+
+
+def spawn(args, driver):
+    """Starts the driver in its own session, as args.user if given, its output piped to us."""
+    user = {} if args.user is None else {"user": args.user, "group": args.user,
+                                         "extra_groups": []}
+    return subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
+                            preexec_fn=lambda: limits(args.user, args.cpu_cgroup, args.cgroup),
+                            **user)
+
+
+def stop(proc, relay, args, namespace, report):
+    """The driver did not exit in time (or flooded, or fork-bombed): notes why and what
+    existed, kills the run, and returns the driver's wait status."""
+    stop_reason = ("flood" if relay.flooded else "pids_limit" if pids_limit_met(args.cgroup)
+                   else "timed_out")
+    report[stop_reason] = True
+    report["at_exit"] = describe(processes())
+    kill_all(namespace)
     try:
-        user = {} if args.user is None else {"user": args.user, "group": args.user,
-                                             "extra_groups": []}
-        proc = subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
-                                preexec_fn=lambda: limits(args.user, args.cpu_cgroup, args.cgroup), **user)
-    except (OSError, subprocess.SubprocessError) as e:
-        report["spawn_error"] = str(e)
-        report["exit"] = time.monotonic()
-        with open(args.report, "w", encoding="utf-8") as f:
-            json.dump(report, f)
-        return 0
-    relay = Relay(proc, args.output_cap)
-    status = wait_exit(proc, report["launch"] + args.timeout, relay, args.cgroup)
-    report["exit"] = time.monotonic()
-    if status is None:
-        stop = ("flood" if relay.flooded else "pids_limit" if pids_limit_met(args.cgroup)
-                else "timed_out")
-        report[stop] = True
-        report["at_exit"] = describe(processes())
-        kill_all(namespace)
-        try:
-            os.kill(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        status = os.waitpid(proc.pid, 0)[1]
-    report["status"] = (os.WEXITSTATUS(status) if os.WIFEXITED(status)
-                        else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
-    if "at_exit" not in report:
-        report["at_exit"] = describe(processes())
-    end = time.monotonic() + args.grace
+        os.kill(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    return os.waitpid(proc.pid, 0)[1]
+
+
+def exit_status(status):
+    """A wait status as the report gives it: the exit code, -SIGNAL, or None."""
+    return (os.WEXITSTATUS(status) if os.WIFEXITED(status)
+            else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
+
+
+def await_leftovers(relay, grace):
+    """Gives the rest of the run `grace` s to go away, reaping orphans and passing output
+    on; returns what is still there."""
+    end = time.monotonic() + grace
     while True:
         reap_all()
         left = processes()
         if not left or time.monotonic() >= end or relay.flooded:
-            break
+            return left
         relay.pump(0.01)
-    if relay.flooded:
-        report["flood"] = True
-    report["leaked"] = describe(left)
-    report["leak_check"] = time.monotonic()
+
+
+def kill_rest(namespace):
+    """Kills and reaps whatever of the run is left (giving up after 5 s)."""
     kill_all(namespace)
     kill_end = time.monotonic() + 5
     while processes() and time.monotonic() < kill_end:
         kill_all(namespace)
         reap_all()
         time.sleep(0.01)
-    relay.drain(time.monotonic() + 2)
-    with open(args.report, "w", encoding="utf-8") as f:
+
+
+def write_report(path, report):
+    with open(path, "w", encoding="utf-8") as f:
         json.dump(report, f)
+
+
+def main(argv):
+    args, driver = parse_args(argv)
+    namespace = set_up(args)
+    report = {"launch": time.monotonic()}
+    try:
+        proc = spawn(args, driver)
+    except (OSError, subprocess.SubprocessError) as e:
+        report["spawn_error"] = str(e)
+        report["exit"] = time.monotonic()
+        write_report(args.report, report)
+        return 0
+    relay = Relay(proc, args.output_cap)
+    status = wait_exit(proc, report["launch"] + args.timeout, relay, args.cgroup)
+    report["exit"] = time.monotonic()
+    if status is None:
+        status = stop(proc, relay, args, namespace, report)
+    report["status"] = exit_status(status)
+    if "at_exit" not in report:
+        report["at_exit"] = describe(processes())
+    left = await_leftovers(relay, args.grace)
+    if relay.flooded:
+        report["flood"] = True
+    report["leaked"] = describe(left)
+    kill_rest(namespace)
+    relay.drain(time.monotonic() + 2)
+    write_report(args.report, report)
     return 0
 
 

@@ -26,6 +26,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from mpspec_runner import procs  # noqa: E402 - the harness package beside this folder
 
 
 def grade(submission, out, sanitize):
@@ -45,17 +47,9 @@ def grade(submission, out, sanitize):
 
 
 def leftovers(marker):
-    """Processes whose command line mentions `marker`."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid():
-            try:
-                cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if marker in cmd and "check_grade.py" not in cmd:
-                found.append(f"{entry}: {cmd}")
-    return found
+    """Processes whose command line mentions `marker` (but for this test's own)."""
+    return [f"{pid}: {cmd}" for pid, cmd in sorted(procs.with_cmdline(marker).items())
+            if "check_grade.py" not in cmd]
 
 
 def main(argv):

@@ -1,13 +1,11 @@
 """The matrix page: one row per case, the right symbols, escaped claims, working links, and
 nothing fetched from outside the page."""
 import html.parser
-import sys
 import tempfile
 import unittest
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mpspec_runner import matrix  # noqa: E402
+from mpspec_runner import matrix
 
 RESULTS = {
     "unit": 0.14, "isolation": "namespace", "date": "2026-11-24T00:00:00Z",
