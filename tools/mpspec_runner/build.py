@@ -1,8 +1,9 @@
 """Builds the C++ driver against an implementation directory (a submission, a sample or the
 reference) with the project's own CMake function, in a build folder of its own."""
+import contextlib
 import os
-import re
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,6 @@ from . import samples
 
 DRIVER_SOURCE = ROOT / "conformance" / "drivers" / "cpp"
 BUILD_TIMEOUT = 600  # seconds; a build that takes longer is reported, not waited for
-WARNING = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): warning: (?P<text>.*)$")
 
 
 @dataclass
@@ -30,10 +30,26 @@ class Build:
 
 def implementation_dir(given, scratch):
     """A directory in the API.md layout for `given`: itself, or a sample made concrete."""
-    given = Path(given)
-    if (given / "bug.patch").exists():
+    if samples.is_sample(given):
         return samples.materialize(given, Path(scratch) / "src")
-    return given.resolve()
+    return Path(given).resolve()
+
+
+def run_step(cmd, timeout):
+    """(exit code or None on timeout, output) of one build command. It runs in a session of
+    its own, so that at its time limit (or Ctrl-C) the compilers it started go with it."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace",
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out
+    except subprocess.TimeoutExpired:
+        return None, ""
+    finally:  # the whole session goes: at the time limit, on Ctrl-C, and what make left
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def build_driver(impl_dir, build_dir, sanitize=False, jobs=None):
@@ -47,13 +63,11 @@ def build_driver(impl_dir, build_dir, sanitize=False, jobs=None):
     build = ["cmake", "--build", str(build_dir), "-j", str(jobs or os.cpu_count() or 1)]
     output = []
     for cmd in (configure, build):
-        try:
-            r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                               errors="replace", timeout=BUILD_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
+        code, out = run_step(cmd, BUILD_TIMEOUT)
+        if code is None:
             output.append(f"the build took longer than {BUILD_TIMEOUT} s and was stopped")
             return Build(False, None, "\n".join(output), impl_dir)
-        output.append(r.stdout + r.stderr)
-        if r.returncode != 0:
+        output.append(out)
+        if code != 0:
             return Build(False, None, "\n".join(output), impl_dir)
     return Build(True, build_dir / "mpspec_driver_impl", "\n".join(output), impl_dir)

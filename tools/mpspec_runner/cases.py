@@ -5,6 +5,7 @@ import tomllib
 from pathlib import Path
 
 from .judge import TEMPLATE_REF
+from .protocol import DRIVER_EXIT_RESERVED
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec"
@@ -14,7 +15,6 @@ SEED_CANDIDATES = [ROOT.parent / "shared" / "seed" / "pymotw-multiprocessing-bas
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PLACEHOLDER_OK = re.compile(r"name|pid|ppid|args|[0-9]|v:[A-Za-z_][A-Za-z0-9_]*")
 ID = re.compile(r"[a-z0-9][a-z0-9.-]*")
-DRIVER_EXIT_RESERVED = 100
 
 
 class Case:

@@ -1,31 +1,43 @@
 """Play one case on one adapter, isolated: its own PID namespace (or a subreaper), its own
-session, a per-case timeout, a clean environment, and the whole tree killed afterwards."""
+session, a per-case timeout, a clean environment, and the whole tree killed afterwards.
+
+Nothing of a run outlives `play`: its cgroups, its folder and its processes are released on
+every path out, an exception or Ctrl-C included (`stop_all_runs` ends the runs of other
+threads at once)."""
+import contextlib
 import json
 import os
 import shutil
 import signal
+import stat
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from .cases import ROOT
+from .protocol import EXIT_CASE_ERROR, EXIT_UNSUPPORTED
 
 SHIM = Path(__file__).resolve().parent / "shim.py"
 DRIVERS = ROOT / "conformance" / "drivers"
-EXIT_CASE_ERROR, EXIT_UNSUPPORTED = 100, 101
 # What a driver sees of the environment: nothing that changes a program's behaviour
 # (PYTHONUNBUFFERED, PYTHONWARNINGS, ...), only what is needed to find programs.
 KEPT = ("PATH", "HOME", "TMPDIR", "PYENV_ROOT", "PYENV_VERSION", "MPSPEC_PYTHON")
+# Bounds on what the runner reads back from a run (the run can write these files).
+TRACE_LIMIT, REPORT_LIMIT = 8 << 20, 8 << 20
 
 
 class Observation:
+    """What a run showed: its output, the driver's trace, the reaper's report, and how it
+    ended (`outcome`: ran, timeout, unsupported, error, or harness)."""
+
     def __init__(self):
         self.stdout, self.stderr, self.trace = [], [], []
         self.status, self.report, self.outcome, self.note = None, {}, "ran", ""
-        self.command, self.seconds = [], 0.0
+        self.seconds = 0.0
 
 
 def find_adapter(name):
@@ -92,6 +104,10 @@ class Sandbox:
 
 
 DEFAULT_SANDBOX = Sandbox()
+
+
+# ---- cgroups ------------------------------------------------------------------------------
+
 _cgroup_seq = iter(range(1 << 62))
 
 
@@ -125,6 +141,7 @@ def make_cgroup(controller, setting=None, user=None):
         if user is not None:
             os.chown(path / "cgroup.procs", user, -1)
     except OSError:
+        remove_cgroup(path)
         return None
     return path
 
@@ -133,96 +150,203 @@ def remove_cgroup(path):
     """Kills what is left in the cgroup (a run outside a namespace), then removes it. (The
     reaper itself reads pids.events to tell a fork bomb.)"""
     for _ in range(250):  # up to 5 s: a fork bomb's last processes take a while to go
-        pids = [int(p) for p in _read(path / "cgroup.procs").split()]
-        for pid in pids:
-            try:
+        for pid in [int(p) for p in _read(path / "cgroup.procs").split()]:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         try:
             path.rmdir()
-            break
+            return
+        except FileNotFoundError:
+            return
         except OSError:
             time.sleep(0.02)
 
 
-def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
-    obs = Observation()
-    timeout = max(10.0, case.timeout_units() * unit)
-    grace = max(1.0, 10 * unit)
-    with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp:
-        tmp = Path(tmp)
-        scenario, trace, report = tmp / "scenario.json", tmp / "trace.jsonl", tmp / "report.json"
-        scenario.write_text(json.dumps(case.scenario(unit), indent=1), encoding="utf-8")
-        trace.touch()
-        env = clean_env(python)
-        env.update(MPSPEC_TRACE_FD="3", MPSPEC_TRACE_PATH=str(trace))
-        options = ["--output-cap", str(sandbox.output_cap)]
-        user = sandbox.user if sandbox.user is not None and os.geteuid() == 0 else None
-        cgroup = make_cgroup("pids", ("pids.max", sandbox.pids_max))
-        if cgroup is not None:
-            options += ["--cgroup", str(cgroup)]
+@contextlib.contextmanager
+def run_cgroups(sandbox, user):
+    """The shim's cgroup options for one run; the cgroups are gone when the block ends."""
+    made, options = [], []
+    try:
+        pids = make_cgroup("pids", ("pids.max", sandbox.pids_max))
+        if pids is not None:
+            made.append(pids)
+            options += ["--cgroup", str(pids)]
         # A cpu cgroup of its own makes the whole run weigh as one process in the scheduler:
         # a fork bomb's hundreds of spinning processes cannot starve the reaper or the machine.
         cpu = make_cgroup("cpu", user=user)
         if cpu is not None:
+            made.append(cpu)
             options += ["--cpu-cgroup", str(cpu)]
+        yield options
+    finally:
+        for path in made:
+            remove_cgroup(path)
+
+
+# ---- the run's folder ---------------------------------------------------------------------
+
+class RunFolder:
+    """A temporary folder the runner owns. The run may read the scenario and append to the
+    trace (a spawned child reopens it by path) and works in `work/`, the only place it may
+    create files; it cannot replace the trace or write where the report goes."""
+
+    def __init__(self, root, case, unit, user):
+        self.root = Path(root)
+        os.chmod(self.root, 0o711)  # others may pass through to the files they are given
+        self.scenario, self.trace = self.root / "scenario.json", self.root / "trace.jsonl"
+        self.report, self.work = self.root / "report.json", self.root / "work"
+        self.scenario.write_text(json.dumps(case.scenario(unit), indent=1), encoding="utf-8")
+        os.chmod(self.scenario, 0o644)
+        self.trace.touch(mode=0o600)
+        self.work.mkdir(mode=0o700)
         if user is not None:
-            options += ["--user", str(user)]
-            for path in (tmp, trace, scenario):
-                os.chown(path, user, user)
-        cmd = [sys.executable, str(SHIM), str(report), str(trace), str(timeout), str(grace),
-               *options, "--", str(adapter_path), str(scenario)]
+            os.chown(self.trace, user, user)
+            os.chown(self.work, user, user)
+
+
+def read_bounded(path, limit):
+    """The bytes of a regular file, at most `limit` of them; b"" if it is anything else (a
+    FIFO or a link the run put there must not block or redirect the runner)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return b""
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return b""
+        return f.read(limit)
+
+
+# ---- processes of runs under way ----------------------------------------------------------
+
+_live, _live_lock = set(), threading.Lock()
+_stopping = threading.Event()
+
+
+def stop_all_runs():
+    """Kills every run under way (Ctrl-C, SIGTERM): each `play` then returns at once and
+    releases its cgroups and folder. Later calls of `play` do not start a run."""
+    _stopping.set()
+    with _live_lock:
+        for proc in list(_live):
+            _kill_group(proc)
+
+
+def _kill_group(proc):
+    # The run is a session of its own: the reaper (and, in a namespace, all of the run: the
+    # kernel kills a namespace whose PID 1 dies) goes with this.
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _communicate(cmd, cwd, env, deadline):
+    """(stdout, stderr, exit status, note) of the shim's run; the shim is gone afterwards."""
+    if _stopping.is_set():
+        raise InterruptedError("the runner is stopping")
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    with _live_lock:
+        _live.add(proc)
+    note = ""
+    try:
+        try:
+            out, err = proc.communicate(timeout=deadline)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, err = proc.communicate()
+            note = "the runner had to kill the run (the reaper did not finish)"
+    finally:
+        with _live_lock:
+            _live.discard(proc)
+        if proc.poll() is None:
+            _kill_group(proc)
+            proc.wait()
+    return out, err, proc.returncode, note
+
+
+# ---- one run ------------------------------------------------------------------------------
+
+def case_timeout(case, unit):
+    """Seconds a run may take before the reaper kills it."""
+    return max(10.0, case.timeout_units() * unit)
+
+
+def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
+    """The observation of one run of `case` on the adapter."""
+    obs = Observation()
+    timeout = case_timeout(case, unit)
+    grace = max(1.0, 10 * unit)
+    user = sandbox.user if sandbox.user is not None and os.geteuid() == 0 else None
+    with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp, \
+            run_cgroups(sandbox, user) as cgroup_options:
+        folder = RunFolder(tmp, case, unit, user)
+        env = dict(clean_env(python), MPSPEC_TRACE_FD="3", MPSPEC_TRACE_PATH=str(folder.trace))
+        options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
+                   *(["--user", str(user)] if user is not None else [])]
+        cmd = [sys.executable, str(SHIM), str(folder.report), str(folder.trace), str(timeout),
+               str(grace), *options, "--", str(adapter_path), str(folder.scenario)]
         if isolation() == "namespace":
             cmd = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] + cmd
-        obs.command = cmd
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True)
-        try:
-            out, err = proc.communicate(timeout=timeout + grace + 20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            obs.note = "the runner had to kill the run (the reaper did not finish)"
+        out, err, code, obs.note = _communicate(cmd, folder.work, env, timeout + grace + 20)
         obs.seconds = time.monotonic() - t0
-        if cgroup is not None:
-            remove_cgroup(cgroup)
-        if cpu is not None:
-            remove_cgroup(cpu)
         obs.stdout = out.decode(errors="replace").splitlines()
         obs.stderr = err.decode(errors="replace").splitlines()
-        try:
-            obs.report = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            obs.report = {}
-            obs.outcome = "error"
-            obs.note = obs.note or f"the reaper wrote no report (exit {proc.returncode})"
-        for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                obs.trace.append(json.loads(line))
-            except ValueError:
-                obs.trace.append({"ev": "garbled", "line": line})
+        _read_report(obs, folder, code)
+        obs.trace = parse_trace(read_bounded(folder.trace, TRACE_LIMIT))
+    classify(obs, case, unit, sandbox)
+    return obs
+
+
+def _read_report(obs, folder, code):
+    try:
+        obs.report = json.loads(read_bounded(folder.report, REPORT_LIMIT))
+    except ValueError:
+        obs.report = {}
+    if not isinstance(obs.report, dict) or "status" not in obs.report and \
+            "spawn_error" not in obs.report:
+        obs.report = {}
+        obs.outcome = "harness"
+        obs.note = obs.note or f"the reaper wrote no report (exit {code})"
     obs.status = obs.report.get("status")
-    if obs.report.get("flood"):
+
+
+def parse_trace(data):
+    """The trace's events; a line that is not a JSON object is kept as a 'garbled' event."""
+    events = []
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            ev = None
+        events.append(ev if isinstance(ev, dict) else {"ev": "garbled", "line": line[:200]})
+    return events
+
+
+def classify(obs, case, unit, sandbox):
+    """Sets the outcome and its note from the reaper's report and the driver's exit code."""
+    report = obs.report
+    if obs.outcome == "harness":
+        return
+    if report.get("flood"):
         obs.outcome, obs.note = "error", (f"stopped: the run printed more than "
                                           f"{sandbox.output_cap} bytes")
-    elif obs.report.get("pids_limit"):
+    elif report.get("pids_limit"):
         obs.outcome, obs.note = "error", (f"stopped: the run created processes without end "
                                           f"(a fork bomb): fork() met the limit of "
                                           f"{sandbox.pids_max} processes")
-    elif obs.report.get("spawn_error"):
-        obs.outcome, obs.note = "error", f"cannot run the adapter: {obs.report['spawn_error']}"
-    elif obs.report.get("timed_out"):
-        obs.outcome, obs.note = "timeout", f"killed after {timeout:.1f} s ({case.timeout_units()} units)"
+    elif report.get("spawn_error"):
+        obs.outcome, obs.note = "harness", f"cannot run the adapter: {report['spawn_error']}"
+    elif report.get("timed_out"):
+        obs.outcome, obs.note = "timeout", (f"killed after {case_timeout(case, unit):.1f} s "
+                                            f"({case.timeout_units()} units)")
     elif obs.status == EXIT_UNSUPPORTED:
         what = [ev.get("what") for ev in obs.trace if ev.get("ev") == "unsupported"]
         obs.outcome, obs.note = "unsupported", f"the driver does not support: {', '.join(map(str, what))}"
     elif obs.status == EXIT_CASE_ERROR:
         msg = [ev.get("message") for ev in obs.trace if ev.get("ev") == "case_error"]
         obs.outcome, obs.note = "error", f"the driver reports a case error: {'; '.join(map(str, msg))}"
-    return obs
 
 
 def no_core_dumps():

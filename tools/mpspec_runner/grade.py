@@ -15,13 +15,14 @@ import sys
 import tarfile
 import time
 import tomllib
+import traceback
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
-from . import build, cli, execute, grade_report
+from . import build, core, execute, grade_report, samples
 from . import cases as casemod
+from .verdict import Verdict
 
 RUBRIC = casemod.SPEC / "rubric.toml"
 NOBODY = 65534
@@ -56,6 +57,7 @@ class Grade:
     results: list = field(default_factory=list)
     seconds: float = 0.0
     problem: str = ""  # why the submission could not be graded at all
+    harness: str = ""  # a fault of the grader itself: no grade is given, the instructor is told
     notes: list = field(default_factory=list)  # for the student, beside the score
 
 
@@ -82,7 +84,7 @@ def unpack(submission, scratch):
     if not src.exists():
         raise ValueError(f"{src} does not exist")
     if src.is_dir():
-        if (src / "bug.patch").exists():
+        if samples.is_sample(src):
             return build.implementation_dir(src, scratch)
         shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".git", "build"))
     elif src.suffix == ".zip":
@@ -109,108 +111,109 @@ def digest(impl_dir):
     return h.hexdigest()[:12]
 
 
-def run_cases(loaded, name, driver, unit, jobs, source, progress):
-    """({case id: (verdict, text, observation)}, whether a case fork-bombed): every case in
-    the sandbox, as user nobody. Once a case has fork-bombed, the rest are not run: a bomb
-    loads the whole machine even when contained, and graders beside it would suffer."""
-    cli.IMPLS[name] = source
-    args = SimpleNamespace(verbose=False, python=None, oracle=cli.ORACLE, observations={},
-                           sandbox=SANDBOX)
-    bombed = []
-
-    def one(case):
-        if bombed:
-            return ("ERROR", case, f"ERROR    {case.id}  [{name}]  not run: case {bombed[0]} "
-                    "created processes without end (a fork bomb), so grading stopped there", 0)
-        result = cli.run_one(case, name, driver, unit, args, {})
-        obs = args.observations.get(case.id)
-        if obs and obs[0].report.get("pids_limit"):
-            bombed.append(case.id)
-        return result
-
-    out = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        for fut in concurrent.futures.as_completed([pool.submit(one, c) for c in loaded]):
-            verdict, case, text, _ = fut.result()
-            out[case.id] = (verdict, text, args.observations.get(case.id))
-            progress(len(out), len(loaded))
-    return out, bool(bombed)
+def fork_bomb(result):
+    """Why grading stops after this result, if it does: a bomb loads the whole machine even
+    when contained, and gradings beside it would suffer."""
+    obs = result.observation
+    if obs is not None and obs.report.get("pids_limit"):
+        return (f"case {result.case.id} created processes without end (a fork bomb), so "
+                "grading stopped there")
+    return None
 
 
-def credit(verdict, observed, rubric):
-    if verdict in ("PASS", "OPTIONAL"):
+def credit(result, rubric):
+    if result.verdict.earns_credit:
         return 1.0
     partial = rubric["partial_credit"]
-    if partial.get("mode") == "checks" and verdict == "FAIL" and observed and observed[1]:
-        checks = observed[1]
+    if partial.get("mode") == "checks" and result.verdict == Verdict.FAIL and result.checks:
+        checks = result.checks
         return partial.get("fraction", 0.5) * sum(c.ok for c in checks) / len(checks)
     return 0.0
 
 
 def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None):
-    t0 = time.monotonic()
-    src = Path(submission)
-    name = src.name.removesuffix(".zip").removesuffix(".tgz").removesuffix(".tar.gz")
-    g = Grade(name=name, source=str(submission))
+    """The grade of one submission. A fault of the grader (an exception, a run the harness
+    could not carry out) leaves `harness` set and no score: it is never the student's."""
+    g = Grade(name=submission_name(submission), source=str(submission))
     g.max_score = float(rubric.get("max_score", 100))
-    scratch = Path(opts.build_root) / name
+    t0 = time.monotonic()
+    try:
+        grade_steps(g, Path(submission), rubric, loaded, opts, progress)
+    except Exception as e:  # noqa: BLE001 - one broken grading must not end the batch
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        g.harness = (f"{type(e).__name__}: {e} (at {Path(where.filename).name}:"
+                     f"{where.lineno})")
+    g.seconds = time.monotonic() - t0
+    return g
+
+
+def submission_name(submission):
+    return Path(submission).name.removesuffix(".zip").removesuffix(".tgz").removesuffix(".tar.gz")
+
+
+def grade_steps(g, src, rubric, loaded, opts, progress):
+    scratch = Path(opts.build_root) / g.name
     try:
         impl = unpack(src, scratch / "unpacked")
     except (OSError, ValueError, RuntimeError, tarfile.TarError, zipfile.BadZipFile) as e:
         g.problem = str(e)
-        return g
+        return
     key = digest(impl)
-    progress(name, "building")
+    progress(g.name, "building")
     built = build.build_driver(impl, scratch / f"build-{key}")
     g.build_ok, g.build_output = built.ok, built.output
     g.warnings = built.diagnostics("warning")
     if not built.ok:
         g.problem = "the submission does not build"
-        g.seconds = time.monotonic() - t0
-        return g
-    unit = execute.calibrate()
-    progress(name, "running")
-    verdicts, bombed = run_cases(loaded, name, built.driver, unit, opts.jobs, str(submission),
-                         lambda i, n: progress(name, f"case {i}/{n}"))
-    hidden = set(rubric["hidden"].get("cases", []))
-    total = sum(case_points(c, rubric) for c in loaded) or 1.0
-    earned = 0.0
-    for c in loaded:
-        verdict, text, observed = verdicts[c.id]
-        pts = case_points(c, rubric)
-        got = pts * credit(verdict, observed, rubric)
-        earned += got
-        g.results.append(CaseResult(c, verdict, got, pts, text, c.id in hidden))
-    scale = g.max_score / total
-    for r in g.results:
-        r.points, r.max_points = r.points * scale, r.max_points * scale
+        return
+    options = core.RunOptions(unit=execute.calibrate(), sandbox=SANDBOX)
+    adapter = core.Adapter(g.name, built.driver, source=str(g.source))
+    progress(g.name, "running")
+    done = []
+    results = core.run_cases(
+        loaded, adapter, options, opts.jobs, stop_after=fork_bomb,
+        on_result=lambda r: (done.append(r), progress(g.name, f"case {len(done)}/{len(loaded)}")))
+    faults = [r for r in results if r.verdict == Verdict.HARNESS]
+    if faults:
+        g.harness = f"{len(faults)} cases could not be run by the grader; the first:\n{faults[0].text}"
+        return
+    score(g, results, rubric)
+    bombed = any(fork_bomb(r) for r in results)
     if opts.sanitize and bombed:
         g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
     elif opts.sanitize:
-        progress(name, "sanitizer build")
-        g.sanitizer = sanitizer_findings(impl, scratch / f"asan-{key}", loaded, unit, opts)
+        progress(g.name, "sanitizer build")
+        g.sanitizer = sanitizer_findings(impl, scratch / f"asan-{key}", loaded, options, opts)
     penalty = (rubric["penalties"].get("sanitizer_report", 0) * len({r for _, r in g.sanitizer})
                + rubric["penalties"].get("compiler_warning", 0) * len(g.warnings))
-    g.score = round(max(0.0, earned * scale - penalty), 2)
-    g.seconds = time.monotonic() - t0
-    return g
+    g.score = round(max(0.0, g.score - penalty), 2)
 
 
-def sanitizer_findings(impl, build_dir, loaded, unit, opts):
+def score(g, results, rubric):
+    """Points per case, scaled so that the cases sum to max_score; g.score before penalties."""
+    hidden = set(rubric["hidden"].get("cases", []))
+    total = sum(case_points(r.case, rubric) for r in results) or 1.0
+    scale = g.max_score / total
+    for r in results:
+        most = case_points(r.case, rubric) * scale
+        g.results.append(CaseResult(r.case, r.verdict, most * credit(r, rubric), most, r.text,
+                                    r.case.id in hidden))
+    g.score = sum(r.points for r in g.results)
+
+
+def sanitizer_findings(impl, build_dir, loaded, options, opts):
     """(case id, report) for every sanitizer report the cases provoke; verdicts of this run
     are not graded, since the sanitizer's own output changes what a case sees."""
     built = build.build_driver(impl, build_dir, sanitize=True)
     if not built.ok:
         return [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
+    adapter = core.Adapter("sanitized", built.driver)
     found = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=opts.jobs) as pool:
-        futures = {pool.submit(execute.play, c, built.driver, unit, None, SANDBOX): c
-                   for c in loaded}
-        for fut, c in futures.items():
-            for line in fut.result().stderr:
-                m = SANITIZER_REPORT.search(line)
-                if m:  # addresses differ from run to run; the report does not
-                    found.append((c.id, ADDRESS.sub("0x…", m.group(1).strip())))
+    for r in core.run_cases(loaded, adapter, core.without_oracle(options), opts.jobs):
+        for line in r.observation.stderr if r.observation else []:
+            m = SANITIZER_REPORT.search(line)
+            if m:  # addresses differ from run to run; the report does not
+                found.append((r.case.id, ADDRESS.sub("0x…", m.group(1).strip())))
     return sorted(set(found))
 
 
@@ -234,44 +237,73 @@ def parse(argv):
 
 def main(argv):
     opts = parse(argv)
+    opts.build_root = str(Path(opts.build_root).resolve())
     try:
-        rubric = load_rubric(opts.rubric)
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        print(f"cannot read the rubric {opts.rubric}: {e}", file=sys.stderr)
+        rubric, loaded = load_inputs(opts)
+    except ValueError as e:
+        print(e, file=sys.stderr)
         return 2
-    try:
-        loaded = [casemod.load(f) for f in casemod.discover([casemod.SPEC])]
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        print(f"a case file cannot be read: {e} (python3 tools/run_case.py --lint)", file=sys.stderr)
-        return 2
-    problems = casemod.lint(loaded)
-    if problems:
-        print("\n".join(problems) + "\nthe cases do not pass the lint; fix them first",
-              file=sys.stderr)
-        return 2
-    if opts.keyword:
-        loaded = [c for c in loaded if opts.keyword in c.id or opts.keyword in c.rel]
+    core.interrupt_on_sigterm()
     execute.no_core_dumps()
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
-    show = grade_report.Progress(len(opts.submissions))
-    grades = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.parallel)) as pool:
-        futures = [pool.submit(grade_one, s, rubric, loaded, opts, show.update)
-                   for s in opts.submissions]
-        for fut in concurrent.futures.as_completed(futures):
-            g = fut.result()
-            grades.append(g)
-            folder = grade_report.write_all(g, out / g.name, rubric)
-            show.done(g, folder)
-            if opts.json:
-                print(grade_report.as_json_line(g), flush=True)
+    try:
+        grades = grade_all(opts, rubric, loaded, out)
+    except KeyboardInterrupt:
+        print("mpspec grade: interrupted; every run under way was stopped and cleaned up, "
+              "and no gradebook was written", file=sys.stderr)
+        return 130
     if len(opts.submissions) == 1:
         print(grade_report.summary(grades[0]))
     else:
         book = grade_report.gradebook(sorted(grades, key=lambda g: g.name), out / "gradebook.csv")
         print(f"gradebook: {book}")
+    if any(g.harness for g in grades):
+        return 3
     return 0 if all(not g.problem for g in grades) else 1
+
+
+def load_inputs(opts):
+    """(rubric, cases to grade); ValueError with the instructor's words if either is broken."""
+    try:
+        rubric = load_rubric(opts.rubric)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"cannot read the rubric {opts.rubric}: {e}") from e
+    try:
+        loaded = [casemod.load(f) for f in casemod.discover([casemod.SPEC])]
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"a case file cannot be read: {e} (python3 tools/run_case.py "
+                         "--lint)") from e
+    problems = casemod.lint(loaded)
+    if problems:
+        raise ValueError("\n".join(problems) + "\nthe cases do not pass the lint; fix them first")
+    if opts.keyword:
+        loaded = [c for c in loaded if opts.keyword in c.id or opts.keyword in c.rel]
+    return rubric, loaded
+
+
+def grade_all(opts, rubric, loaded, out):
+    """Every submission graded, its reports written as it ends. A grade the grader itself
+    could not give (harness) gets no reports: the terminal names the fault instead."""
+    show = grade_report.Progress(len(opts.submissions))
+    grades = []
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.parallel))
+    futures = [pool.submit(grade_one, s, rubric, loaded, opts, show.update)
+               for s in opts.submissions]
+    try:
+        for fut in concurrent.futures.as_completed(futures):
+            g = fut.result()
+            grades.append(g)
+            folder = None if g.harness else grade_report.write_all(g, out / g.name, rubric)
+            show.done(g, folder)
+            if opts.json:
+                print(grade_report.as_json_line(g), flush=True)
+    except BaseException:
+        execute.stop_all_runs()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return grades
 
 
 if __name__ == "__main__":

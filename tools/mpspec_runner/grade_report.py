@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+from .verdict import Verdict
+
 MAX_COMPILER_LINES = 60
 
 
@@ -32,9 +34,14 @@ class Progress:
         with self.lock:
             self.finished += 1
             end = "\r\033[K" if self.tty else ""
-            result = g.problem or f"{g.score:g}/{g.max_score:g}"
-            sys.stderr.write(f"{end}[{self.finished}/{self.total}] {g.name}: {result} "
-                             f"({g.seconds:.0f} s) -> {folder}\n")
+            if g.harness:
+                sys.stderr.write(f"{end}[{self.finished}/{self.total}] {g.name}: NOT GRADED: "
+                                 f"the grader failed, not the submission ({g.seconds:.0f} s):"
+                                 f"\n{g.harness}\n")
+            else:
+                result = g.problem or f"{g.score:g}/{g.max_score:g}"
+                sys.stderr.write(f"{end}[{self.finished}/{self.total}] {g.name}: {result} "
+                                 f"({g.seconds:.0f} s) -> {folder}\n")
             sys.stderr.flush()
 
 
@@ -44,16 +51,19 @@ def by_section(g):
         row = table[r.case.data.get("section", "")]
         row[0] += r.points
         row[1] += r.max_points
-        row[2] += r.verdict in ("PASS", "OPTIONAL")
+        row[2] += r.verdict.earns_credit
         row[3] += 1
     return dict(sorted(table.items()))
 
 
 def failed(g):
-    return [r for r in g.results if r.verdict not in ("PASS", "OPTIONAL")]
+    return [r for r in g.results if not r.verdict.earns_credit]
 
 
 def summary(g):
+    if g.harness:
+        return (f"{g.name}: NOT GRADED: the grader failed, not the submission; fix the "
+                f"grader's set-up and grade again:\n{g.harness}")
     lines = [f"{g.name}: {g.score:g}/{g.max_score:g}" + (f"  ({g.problem})" if g.problem else "")]
     if g.results:
         lines.append(f"  {'section':<10} {'points':>14} {'cases passed':>14}")
@@ -122,10 +132,10 @@ def gradescope(g):
         tests.append({"name": f"hidden case {n}" if hidden else f"{r.case.id}: "
                       f"{r.case.data.get('claim', '')}",
                       "score": round(r.points, 3), "max_score": round(r.max_points, 3),
-                      "status": "passed" if r.verdict in ("PASS", "OPTIONAL") else "failed",
-                      "output": "" if hidden or r.verdict == "PASS" else r.details,
+                      "status": "passed" if r.verdict.earns_credit else "failed",
+                      "output": "" if hidden or r.verdict == Verdict.PASS else r.details,
                       "visibility": "hidden" if hidden else "visible"})
-    output = g.problem or f"{sum(1 for r in g.results if r.verdict == 'PASS')} cases passed"
+    output = g.problem or f"{sum(1 for r in g.results if r.verdict == Verdict.PASS)} cases passed"
     return {"score": g.score, "max_score": g.max_score, "output": output, "tests": tests}
 
 
@@ -141,7 +151,7 @@ def junit(g):
     for r in g.results:
         tc = ET.SubElement(suite, "testcase", classname=r.case.data.get("section", ""),
                            name=r.case.id)
-        if r.verdict not in ("PASS", "OPTIONAL"):
+        if not r.verdict.earns_credit:
             ET.SubElement(tc, "failure", message=r.case.data.get("claim", ""),
                           type=r.verdict).text = "" if r.hidden else r.details
     return ET.tostring(root, encoding="unicode") + "\n"
@@ -158,8 +168,8 @@ def write_all(g, folder, rubric):
 
 
 def as_json_line(g):
-    return json.dumps({"name": g.name, "score": g.score, "max_score": g.max_score,
-                       "problem": g.problem, "failed": sorted(r.case.id for r in failed(g)),
+    return json.dumps({"name": g.name, "score": None if g.harness else g.score,
+                       "max_score": g.max_score, "problem": g.problem, "harness": g.harness, "failed": sorted(r.case.id for r in failed(g)),
                        "sanitizer": g.sanitizer, "warnings": len(g.warnings)})
 
 
@@ -169,6 +179,10 @@ def gradebook(grades, path):
         w.writerow(["submission", "score", "max_score", "builds", "cases_passed", "cases_failed",
                     "sanitizer_reports", "compiler_warnings", "problem"])
         for g in grades:
+            if g.harness:  # no score rather than a 0 the student did not earn
+                w.writerow([g.name, "", g.max_score, "", "", "", "", "",
+                            "not graded: the grader failed: " + g.harness.splitlines()[0]])
+                continue
             w.writerow([g.name, g.score, g.max_score, "yes" if g.build_ok else "no",
                         len(g.results) - len(failed(g)), len(failed(g)), len(g.sanitizer),
                         len(g.warnings), g.problem])

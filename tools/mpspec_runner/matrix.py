@@ -10,13 +10,11 @@ import json
 import sys
 from pathlib import Path
 
-SYMBOL = {"PASS": "✓", "FAIL": "✗", "TIMEOUT": "⏱", "ERROR": "!", "UNSUPPORTED": "–",
-          "OPTIONAL": "~", "XFAIL": "xfail", "XPASS": "XPASS", None: " "}
-MEANING = {"PASS": "passed", "FAIL": "failed", "TIMEOUT": "timed out", "ERROR": "error",
-           "UNSUPPORTED": "unsupported step", "OPTIONAL": "MAY case not met (not a failure)",
-           "XFAIL": "expected failure (listed in conformance/expected-failures/)",
-           "XPASS": "unexpected pass of a listed expected failure", None: "not run"}
-OK = ("PASS", "OPTIONAL", "XFAIL")
+from . import verdict
+
+SYMBOL = {**verdict.SYMBOL, None: " "}
+MEANING = {**verdict.MEANING, None: "not run"}
+OK = tuple(v for v in verdict.Verdict if not v.is_failure)
 
 
 def merge(results_list):

@@ -23,10 +23,10 @@ SAMPLES = ROOT / "conformance" / "samples"
 REFERENCE = ROOT / "reference"
 
 
-def describe(sample_dir):
-    """The sample's sample.toml as a dict ({} when there is none)."""
-    meta = Path(sample_dir) / "sample.toml"
-    return tomllib.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}
+def is_sample(path):
+    """True for a folder of conformance/samples/ (its sample.toml says what its bug breaks)."""
+    path = Path(path).resolve()
+    return path.parent == SAMPLES.resolve() and (path / "sample.toml").exists()
 
 
 def materialize(sample_dir, dest):

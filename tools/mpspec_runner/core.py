@@ -1,0 +1,217 @@
+"""The runner's core: one case on one adapter becomes a `Result` with a `Verdict`; a batch of
+cases runs in parallel and always ends with a result per case. The command line, the matrix
+and the grader all go through `run_case` and `run_cases`.
+
+Nothing here raises for a case: an exception inside the harness becomes that case's HARNESS
+verdict and the batch goes on. Ctrl-C (or SIGTERM, see `interrupt_on_sigterm`) stops every run
+under way, releases what they hold, and propagates."""
+import concurrent.futures
+import datetime
+import signal
+import tomllib
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import execute, explain, samples
+from .judge import Judge, show
+from .verdict import Verdict
+
+ORACLE = "cpython-fork"
+EXPECTED_FAILURES = execute.DRIVERS.parent / "expected-failures"
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """An adapter under test: its name, the program that plays a scenario, the implementation
+    directory it was built from (for reproduce lines) and the cases it is known to fail."""
+
+    name: str
+    path: Path
+    source: str | None = None
+    expected: dict = field(default_factory=dict)  # case id -> why it fails
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    unit: float  # seconds per time unit
+    python: str | None = None  # interpreter of the cpython-* adapters
+    oracle: str | None = ORACLE  # adapter re-run to show what CPython did; None: not shown
+    verbose: bool = False  # every check, the raw output and the trace
+    sandbox: execute.Sandbox = execute.DEFAULT_SANDBOX
+
+
+@dataclass
+class Result:
+    case: object  # cases.Case
+    adapter: str
+    verdict: Verdict
+    seconds: float = 0.0
+    text: str = ""  # the report block: a head line, and for a failure its explanation
+    observation: execute.Observation | None = None
+    checks: list = field(default_factory=list)
+
+    def record(self):
+        """The result as one entry of a results file (the matrix's input)."""
+        return {"case": self.case.id, "adapter": self.adapter, "verdict": str(self.verdict),
+                "seconds": round(self.seconds, 3),
+                "details": "" if self.verdict == Verdict.PASS else self.text}
+
+
+def run_case(case, adapter, options):
+    """Plays `case` on `adapter` and judges it. Never raises for a fault of the harness."""
+    try:
+        obs = execute.play(case, adapter.path, options.unit, options.python, options.sandbox)
+        checks = Judge(case, obs, options.unit).run() if obs.outcome == "ran" else []
+        verdict = decide(case, obs, checks, adapter.expected)
+        text = describe(case, adapter, obs, checks, verdict, options)
+        return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks)
+    except Exception as e:  # noqa: BLE001 - whatever broke, this case's verdict says so
+        return harness_fault(case, adapter, e)
+
+
+def decide(case, obs, checks, expected):
+    if obs.outcome == "ran":
+        failed = any(not c.ok for c in checks)
+        verdict = (Verdict.PASS if not failed else
+                   Verdict.OPTIONAL if case.level == "MAY" else Verdict.FAIL)
+    else:
+        verdict = {"timeout": Verdict.TIMEOUT, "unsupported": Verdict.UNSUPPORTED,
+                   "harness": Verdict.HARNESS}.get(obs.outcome, Verdict.ERROR)
+    if case.id in expected and verdict != Verdict.HARNESS:
+        verdict = Verdict.XPASS if verdict == Verdict.PASS else Verdict.XFAIL
+    return verdict
+
+
+def head_line(case, adapter_name, verdict, seconds):
+    return f"{verdict:<8} {case.id}  [{adapter_name}]  {seconds:.1f}s"
+
+
+def describe(case, adapter, obs, checks, verdict, options):
+    lines = [head_line(case, adapter.name, verdict, obs.seconds)]
+    if verdict == Verdict.XPASS:
+        lines.append(f"  unexpected pass: the case is listed as an expected failure "
+                     f"({adapter.expected[case.id]}); remove it from the list")
+    if verdict in (Verdict.PASS, Verdict.XPASS) and not options.verbose:
+        return "\n".join(lines)
+    lines += explain.claim_lines(case, obs, checks, options.verbose)
+    if verdict == Verdict.XFAIL:
+        lines.insert(1, f"  expected failure: {adapter.expected[case.id]}")
+    if verdict == Verdict.HARNESS:
+        lines.append("  this is a fault of the test harness, not of the implementation")
+    elif verdict not in (Verdict.PASS, Verdict.XPASS):
+        lines += oracle_lines(case, adapter, options, [c for c in checks if not c.ok])
+    if verdict not in (Verdict.PASS, Verdict.XPASS):
+        named = execute.find_adapter(adapter.name) == adapter.path
+        lines.append("  reproduce: " + explain.reproduce(case, adapter, named, options.unit,
+                                                         options.python))
+    return "\n".join(lines)
+
+
+def oracle_lines(case, adapter, options, failed):
+    """What the oracle (CPython) did on the same case, beside the failed checks."""
+    if adapter.name.startswith("cpython-"):
+        return [f"  CPython:  this adapter is CPython itself ({options.python or 'python3'}); "
+                "if CPython disagrees with the case, the case is wrong"]
+    path = execute.find_adapter(options.oracle) if options.oracle else None
+    if path is None:
+        return []
+    obs = execute.play(case, path, options.unit, options.python)
+    if obs.outcome != "ran":
+        return [f"  CPython:  ({options.oracle}) {obs.outcome}: {obs.note}"]
+    checks = Judge(case, obs, options.unit).run()
+    if not failed:  # the run did not get as far as checks: say what CPython's run did
+        verdict = "passes" if all(c.ok for c in checks) else "fails"
+        return [f"  CPython ({options.oracle}) {verdict} this case; its stdout: "
+                f"{explain.brief(obs.stdout)}"]
+    by_name = {c.name: c for c in checks}
+    out = [f"  CPython ({options.oracle}) observed:"]
+    for c in failed:
+        o = by_name.get(c.name)
+        out.append(f"    {c.name:<32} {show(o.observed) if o else '(no such check)'}")
+    return out
+
+
+def harness_fault(case, adapter, error):
+    """The result of a case whose run the harness itself broke."""
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
+    text = "\n".join([head_line(case, adapter.name, Verdict.HARNESS, 0.0),
+                      f"  harness fault: {type(error).__name__}: {error}{at}",
+                      "  this is a fault of the test harness, not of the implementation"])
+    return Result(case, adapter.name, Verdict.HARNESS, 0.0, text)
+
+
+def not_run(case, adapter, reason):
+    text = f"{Verdict.ERROR:<8} {case.id}  [{adapter.name}]  not run: {reason}"
+    return Result(case, adapter.name, Verdict.ERROR, 0.0, text)
+
+
+def run_cases(cases, adapter, options, jobs=2, on_result=None, stop_after=None):
+    """A result per case, in the order of `cases`, `jobs` at a time. `on_result(result)` is
+    called as each ends; `stop_after(result)` may return a reason to run no further case
+    (those not yet started get an ERROR result naming it)."""
+    stop = []
+
+    def one(case):
+        if stop:
+            return not_run(case, adapter, stop[0])
+        result = run_case(case, adapter, options)
+        reason = stop_after(result) if stop_after else None
+        if reason and not stop:
+            stop.append(reason)
+        return result
+
+    results = {}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = [pool.submit(one, c) for c in cases]
+    try:
+        for fut in concurrent.futures.as_completed(futures):
+            result = fut.result()
+            results[result.case.id] = result
+            if on_result:
+                on_result(result)
+    except BaseException:
+        execute.stop_all_runs()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [results[c.id] for c in cases]
+
+
+def interrupt_on_sigterm():
+    """SIGTERM (a CI timeout, `kill`) ends a batch as Ctrl-C does: runs stopped, cleaned up."""
+    def handler(_signum, _frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)
+
+
+def expected_failures(adapter_name, source=None, given=None):
+    """{case id: reason} an adapter is known to fail: kept outside the cases, per adapter in
+    conformance/expected-failures/NAME.toml, in a sample's sample.toml, or in `given`."""
+    if given:
+        path = Path(given)
+        if not path.exists():
+            raise FileNotFoundError(f"no expected-failures file {given}")
+    elif source and samples.is_sample(source):
+        path = Path(source) / "sample.toml"
+    else:
+        path = EXPECTED_FAILURES / f"{adapter_name}.toml"
+    if not path.exists():
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8")).get("expected_failures", {})
+
+
+def results_document(cases, adapters, results, unit):
+    """Every verdict of a run, as the matrix and the grader read them back."""
+    return {"unit": unit, "isolation": execute.isolation(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "adapters": [{"name": a.name, "path": str(a.path)} for a in adapters],
+            "cases": [{"id": c.id, "section": c.data.get("section", ""), "level": c.level,
+                       "weight": c.weight, "claim": c.data.get("claim", ""), "rel": c.rel,
+                       "example": c.data.get("example", "")} for c in cases],
+            "results": [r.record() for r in results]}
+
+
+def without_oracle(options):
+    return replace(options, oracle=None)

@@ -1,0 +1,78 @@
+"""The text of a result: the claim, the failed checks with expected beside observed, the
+run's output, and the command that reproduces the case. Formatting only; nothing here runs."""
+import shlex
+import textwrap
+
+from .judge import show
+
+
+def claim_lines(case, obs, checks, verbose):
+    d = case.data
+    out = [f"  claim:    {d.get('claim', '')} ({case.level}, weight {case.weight}, {case.rel})"]
+    if d.get("quote"):
+        out.append(f"  seed:     \"{' '.join(d['quote'].split())}\""
+                   + (f" ({d['example']})" if d.get("example") else ""))
+    elif d.get("example"):
+        out.append(f"  seed:     {d['example']}")
+    if d.get("note"):
+        out.append(f"  note:     {d['note']}")
+    if obs.note:
+        out.append(f"  outcome:  {obs.outcome}: {obs.note}")
+    out += check_table(checks if verbose else [c for c in checks if not c.ok])
+    if verbose or obs.outcome != "ran":
+        out.append("  stdout:   " + brief(obs.stdout, verbose))
+        out.append("  stderr:   " + brief(obs.stderr, verbose))
+    if verbose:
+        out += [f"  trace:    {ev}" for ev in obs.trace]
+        out.append(f"  report:   {obs.report}")
+    return out
+
+
+def check_table(checks):
+    if not checks:
+        return []
+    out = [f"  {'check':<34} {'expected':<44} observed"]
+    for c in checks:
+        mark = "  " if c.ok else "✗ "
+        for n, (e_line, o_line) in enumerate(zip_longest(fmt(c.expected), fmt(c.observed))):
+            label = (mark + c.name) if n == 0 else ""
+            out.append(f"  {label:<34} {e_line:<44} {o_line}")
+    return out
+
+
+def brief(lines, verbose=False, head=4, tail=8, width=1000):
+    """Output lines joined for one row of the report: the first and the last lines (the last
+    line of a traceback says what happened), so that a flood cannot become the report."""
+    if verbose:
+        return " | ".join(lines) or "(nothing)"
+    kept = lines
+    if len(lines) > head + tail:
+        kept = [*lines[:head], f"… ({len(lines) - head - tail} more lines) …", *lines[-tail:]]
+    text = " | ".join(kept)
+    if len(text) > width:
+        text = text[:width // 4] + " … " + text[-(width - width // 4):]
+    return text or "(nothing)"
+
+
+def fmt(value):
+    if isinstance(value, list):
+        return [show(v) for v in value] or ["(nothing)"]
+    return textwrap.wrap(show(value), 100) or [""]
+
+
+def zip_longest(a, b):
+    n = max(len(a), len(b))
+    return [(a[i] if i < len(a) else "", b[i] if i < len(b) else "") for i in range(n)]
+
+
+def reproduce(case, adapter, named, unit, python):
+    """The command that plays this one case again; `named`: the adapter is found by its name."""
+    if adapter.source:
+        cmd = ["python3", "tools/run_case.py", "--impl", adapter.source]
+    else:
+        cmd = ["python3", "tools/run_case.py", "--adapter",
+               adapter.name if named else f"{adapter.name}={adapter.path}"]
+    if python:
+        cmd += ["--python", python]
+    cmd.append(case.rel)
+    return f"MPSPEC_TIME_UNIT={unit:.3f} " + " ".join(shlex.quote(c) for c in cmd)
