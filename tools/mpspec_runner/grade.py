@@ -8,11 +8,14 @@ AddressSanitizer + UndefinedBehaviorSanitizer, whose reports become feedback.
 """
 import argparse
 import concurrent.futures
+import contextlib
+import os
 import hashlib
 import re
 import shutil
 import sys
 import tarfile
+import tempfile
 import time
 import tomllib
 import traceback
@@ -30,6 +33,8 @@ NOBODY = 65534
 # submission's fork bomb sooner and with less damage to gradings running beside it.
 PIDS_MAX = 128
 SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX)
+# A submission's driver runs from a folder named so: its processes can be told by it.
+DRIVER_PREFIX = "mpspec-driver-"
 ADDRESS = re.compile(r"0x[0-9a-f]+")
 SANITIZER_REPORT = re.compile(r"(ERROR: (Address|Leak)Sanitizer: .*|.*: runtime error: .*)")
 
@@ -167,12 +172,10 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
         g.problem = "the submission does not build"
         return
     options = core.RunOptions(unit=execute.calibrate(), sandbox=SANDBOX)
-    adapter = core.Adapter(g.name, built.driver, source=str(g.source))
     progress(g.name, "running")
-    done = []
-    results = core.run_cases(
-        loaded, adapter, options, opts.jobs, stop_after=fork_bomb,
-        on_result=lambda r: (done.append(r), progress(g.name, f"case {len(done)}/{len(loaded)}")))
+    with staged(built.driver, g.name) as driver:
+        results = run_all(g.name, core.Adapter(g.name, driver, source=g.source), loaded,
+                          options, opts.jobs, progress)
     faults = [r for r in results if r.verdict == Verdict.HARNESS]
     if faults:
         g.harness = f"{len(faults)} cases could not be run by the grader; the first:\n{faults[0].text}"
@@ -183,10 +186,36 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
         g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
     elif opts.sanitize:
         progress(g.name, "sanitizer build")
-        g.sanitizer = sanitizer_findings(impl, scratch / f"asan-{key}", loaded, options, opts)
+        g.sanitizer = sanitizer_findings(g.name, impl, scratch / f"asan-{key}", loaded, options,
+                                         opts.jobs)
     penalty = (rubric["penalties"].get("sanitizer_report", 0) * len({r for _, r in g.sanitizer})
                + rubric["penalties"].get("compiler_warning", 0) * len(g.warnings))
     g.score = round(max(0.0, g.score - penalty), 2)
+
+
+def run_all(name, adapter, loaded, options, jobs, progress):
+    done = []
+
+    def show(_result):
+        done.append(_result)
+        progress(name, f"case {len(done)}/{len(loaded)}")
+
+    return core.run_cases(loaded, adapter, options, jobs, on_result=show, stop_after=fork_bomb)
+
+
+@contextlib.contextmanager
+def staged(driver, name):
+    """A copy of the driver that the unprivileged user may run, with nothing of the build
+    beside it: the checkout may lie in a folder only root can enter (a home, a mktemp -d)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{DRIVER_PREFIX}{name}-"))
+    try:
+        os.chmod(folder, 0o711)
+        copy = folder / "mpspec_driver"
+        shutil.copyfile(driver, copy)
+        os.chmod(copy, 0o755)
+        yield copy
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def score(g, results, rubric):
@@ -201,15 +230,17 @@ def score(g, results, rubric):
     g.score = sum(r.points for r in g.results)
 
 
-def sanitizer_findings(impl, build_dir, loaded, options, opts):
+def sanitizer_findings(name, impl, build_dir, loaded, options, jobs):
     """(case id, report) for every sanitizer report the cases provoke; verdicts of this run
     are not graded, since the sanitizer's own output changes what a case sees."""
     built = build.build_driver(impl, build_dir, sanitize=True)
     if not built.ok:
         return [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
-    adapter = core.Adapter("sanitized", built.driver)
     found = []
-    for r in core.run_cases(loaded, adapter, core.without_oracle(options), opts.jobs):
+    with staged(built.driver, name) as driver:
+        results = core.run_cases(loaded, core.Adapter("sanitized", driver),
+                                 core.without_oracle(options), jobs)
+    for r in results:
         for line in r.observation.stderr if r.observation else []:
             m = SANITIZER_REPORT.search(line)
             if m:  # addresses differ from run to run; the report does not

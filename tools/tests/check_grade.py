@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from mpspec_runner import procs  # noqa: E402 - the harness package beside this folder
+from mpspec_runner import grade as grade_mod, procs  # noqa: E402 - the harness package beside this folder
 
 
 def grade(submission, out, sanitize):
@@ -66,6 +66,8 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="mpspec-grade-test-") as out:
         for _ in range(args.repeat):
             g = grade(sub, out, args.sanitize)
+            if g.get("harness"):
+                sys.exit(f"FAIL: the grader could not grade (a harness fault):\n{g['harness']}")
             seen.add((g["score"], tuple(g["failed"])))
             feedback = (Path(out) / g["name"] / "feedback.md").read_text()
         if len(seen) > 1:
@@ -99,10 +101,9 @@ def main(argv):
                 problems.append(f"feedback.md does not name: {missing}")
             if expected and g["score"] >= g["max_score"]:
                 problems.append("a buggy sample scored full marks")
-    # The submission's processes run its driver from its own build folder: a marker no other
+    # The grader runs the submission's driver from a folder named after it: a marker no other
     # test's processes carry (its bare name would match, e.g., `--adapter reference`).
-    build_root = os.environ.get("MPSPEC_GRADE_BUILD", str(ROOT / "build" / "grade"))
-    left = leftovers(f"{build_root}/{g['name']}/")
+    left = leftovers(f"{grade_mod.DRIVER_PREFIX}{g['name']}-")
     if left:
         problems.append("processes left behind:\n  " + "\n  ".join(left))
     for p in problems:
