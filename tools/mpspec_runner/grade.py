@@ -188,9 +188,15 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
         progress(g.name, "sanitizer build")
         g.sanitizer = sanitizer_findings(g.name, impl, scratch / f"asan-{key}", loaded, options,
                                          opts.jobs)
+    g.score = penalized(g, rubric)
+
+
+def penalized(g, rubric):
+    """The score less the rubric's penalties (per distinct sanitizer report and per compiler
+    warning), never below 0, to two decimals."""
     penalty = (rubric["penalties"].get("sanitizer_report", 0) * len({r for _, r in g.sanitizer})
                + rubric["penalties"].get("compiler_warning", 0) * len(g.warnings))
-    g.score = round(max(0.0, g.score - penalty), 2)
+    return round(max(0.0, g.score - penalty), 2)
 
 
 def run_all(name, adapter, loaded, options, jobs, progress):

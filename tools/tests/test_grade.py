@@ -1,0 +1,138 @@
+"""The grader's arithmetic and reports (tools/mpspec_runner/grade.py, grade_report.py), on
+made-up results: points per case, scaling, partial credit, hidden cases, penalties, the
+feedback a student reads and what a grader fault writes (nothing that blames the student)."""
+import csv
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+from mpspec_runner import cases, core, grade, grade_report
+from mpspec_runner.judge import Check
+from mpspec_runner.verdict import Verdict
+
+
+def case(case_id, weight=1, level="MUST", section="10.4.1"):
+    return cases.Case(f"spec/x/{case_id}.toml", {
+        "id": case_id, "weight": weight, "level": level, "section": section,
+        "claim": f"the claim of {case_id}"})
+
+
+def result(c, verdict, checks=()):
+    return core.Result(c, "student", verdict, 0.1, f"{verdict} {c.id} details", None,
+                       list(checks))
+
+
+def rubric(**changes):
+    r = grade.load_rubric(grade.RUBRIC)
+    for key, value in changes.items():
+        r[key] = value
+    return r
+
+
+def graded(results, r=None):
+    g = grade.Grade(name="alice", source="alice/", max_score=100.0, build_ok=True)
+    grade.score(g, results, r or rubric())
+    return g
+
+
+class PointsTest(unittest.TestCase):
+    def test_weight_times_level_and_section(self):
+        r = rubric()
+        self.assertEqual(grade.case_points(case("a", 3), r), 3.0)
+        self.assertEqual(grade.case_points(case("a", 4, level="SHOULD"), r), 2.0)
+        self.assertEqual(grade.case_points(case("a", 4, section="beyond"), r), 2.0)
+        self.assertEqual(grade.case_points(case("a", 4, level="MAY"), r), 0.0)
+
+    def test_scaled_to_max_score(self):
+        a, b = case("a", 3), case("b", 1)
+        g = graded([result(a, Verdict.PASS), result(b, Verdict.FAIL)])
+        self.assertAlmostEqual(g.score, 75.0)
+        self.assertEqual([round(x.max_points, 6) for x in g.results], [75.0, 25.0])
+
+    def test_optional_earns_and_failures_of_every_kind_do_not(self):
+        a, b = case("a"), case("b")
+        for verdict in (Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR, Verdict.UNSUPPORTED):
+            g = graded([result(a, Verdict.OPTIONAL), result(b, verdict)])
+            self.assertAlmostEqual(g.score, 50.0, msg=verdict)
+
+    def test_partial_credit_by_checks(self):
+        a = case("a")
+        checks = [Check("x", 1, 1, True), Check("y", 1, 2, False), Check("z", 1, 1, True),
+                  Check("w", 1, 3, False)]
+        r = rubric(partial_credit={"mode": "checks", "fraction": 0.5})
+        self.assertAlmostEqual(graded([result(a, Verdict.FAIL, checks)], r).score, 25.0)
+        # A timeout earns nothing even in "checks" mode.
+        self.assertAlmostEqual(graded([result(a, Verdict.TIMEOUT, checks)], r).score, 0.0)
+        self.assertAlmostEqual(graded([result(a, Verdict.FAIL, checks)]).score, 0.0)
+
+    def test_penalties_never_below_zero(self):
+        g = graded([result(case("a"), Verdict.PASS)])
+        g.sanitizer = [("a", "ERROR: AddressSanitizer: x"), ("b", "ERROR: AddressSanitizer: x"),
+                       ("a", "runtime error: y")]
+        g.warnings = ["w1"]
+        r = rubric(penalties={"sanitizer_report": 10, "compiler_warning": 1})
+        self.assertEqual(grade.penalized(g, r), 79.0)  # two distinct reports, one warning
+        r = rubric(penalties={"sanitizer_report": 60})
+        self.assertEqual(grade.penalized(g, r), 0.0)
+
+
+class FeedbackTest(unittest.TestCase):
+    def test_failed_claims_are_named_and_hidden_ones_are_not(self):
+        a, b, h = case("a"), case("b"), case("secret")
+        r = rubric(hidden={"cases": ["secret"]})
+        g = graded([result(a, Verdict.PASS), result(b, Verdict.FAIL),
+                    result(h, Verdict.FAIL)], r)
+        text = grade_report.feedback(g, r)
+        self.assertIn("### b: -33.3 points (fail)", text)
+        self.assertIn("the claim of b", text)
+        self.assertIn("FAIL b details", text)
+        self.assertNotIn("### a:", text)
+        self.assertIn("Hidden case 1", text)
+        self.assertNotIn("secret", text)
+        tests = grade_report.gradescope(g)["tests"]
+        self.assertEqual([t["visibility"] for t in tests], ["visible", "visible", "hidden"])
+        self.assertEqual(tests[2]["output"], "")
+
+    def test_a_build_failure_shows_the_compilers_errors(self):
+        g = grade.Grade(name="bob", source="bob/", max_score=100.0,
+                        build_output="x.cpp:1:1: error: expected ';'\nother line",
+                        problem="the submission does not build")
+        text = grade_report.feedback(g, rubric())
+        self.assertIn("could not be graded: the submission does not build", text)
+        self.assertIn("error: expected ';'", text)
+
+
+class HarnessFaultTest(unittest.TestCase):
+    def test_no_score_in_the_gradebook_and_the_json_line(self):
+        g = grade.Grade(name="carol", source="carol/", max_score=100.0,
+                        harness="1 cases could not be run by the grader")
+        with tempfile.TemporaryDirectory() as out:
+            book = grade_report.gradebook([g], Path(out) / "gradebook.csv")
+            with book.open(encoding="utf-8") as f:
+                rows = list(csv.reader(f))
+        self.assertEqual(rows[1][1], "")  # no 0 that the student did not earn
+        self.assertIn("the grader failed", rows[1][-1])
+        self.assertIsNone(json.loads(grade_report.as_json_line(g))["score"])
+        self.assertIn("NOT GRADED", grade_report.summary(g))
+
+    def test_an_exception_in_grading_is_the_graders_fault(self):
+        class Opts:
+            build_root = "/nonexistent"
+
+        def broken(*_args):
+            raise RuntimeError("boom")
+
+        original = grade.grade_steps
+        grade.grade_steps = broken
+        try:
+            g = grade.grade_one("dave/", rubric(), [], Opts())
+        finally:
+            grade.grade_steps = original
+        self.assertIn("RuntimeError: boom", g.harness)
+        self.assertEqual(g.score, 0.0)
+        self.assertEqual(g.results, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
