@@ -69,11 +69,24 @@ class Judge:
             checks.append(Check(f"pid {label} gone when the main program exited",
                                 "gone" if pids else "a recorded pid", ", ".join(alive) or
                                 ("gone" if pids else "no pid recorded"), bool(pids) and not alive))
+        checks.append(self.unexpected_errors())
         leaked = obs.report.get("leaked", [])
         checks.append(Check("no process of the run left", "none",
                             "; ".join(f"pid {p['pid']} {p['state']} {p['cmd'] or p['comm']}" for p in leaked)
                             or "none", not leaked))
         return checks
+
+    def unexpected_errors(self):
+        """An error from a step whose result the case does not expect to be an error fails
+        the case, checked or not: a start() that raises must not pass a case that only looks
+        at what happens afterwards."""
+        declared = {label for label, m in self.case.expect.get("results", {}).items()
+                    if "error" in m or "error_any" in m}
+        bad = [f"{ev.get('do')}{' of ' + str(ev['p']) if 'p' in ev else ''} in {ev.get('proc')}: "
+               f"{ev.get('error_type', 'error')}: {ev['error']}"
+               for ev in self.obs.trace
+               if ev.get("ev") == "op" and "error" in ev and ev.get("as") not in declared]
+        return Check("no unexpected error in a step", "none", bad or "none", not bad)
 
     def lines(self, stream, observed):
         e, out = self.case.expect, []

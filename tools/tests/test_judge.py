@@ -354,6 +354,31 @@ class ProcessesTest(unittest.TestCase):
         self.assertEqual(c.observed, "pid 7 S sleep; pid 8 Z python3 w.py")
 
 
+class UnexpectedErrorTest(unittest.TestCase):
+    """A step that raised fails the case unless the case expects that error: a start() that
+    raises passes no case that only looks at what came afterwards."""
+
+    def test_an_error_of_an_unrecorded_step_fails(self):
+        start = {"ev": "op", "proc": "main", "do": "start", "p": "w",
+                 "error": "fork_exec() takes exactly 23 arguments", "error_type": "TypeError"}
+        c = named(checks({}, trace=[start]), "no unexpected error")
+        self.assertFalse(c.ok)
+        self.assertEqual(c.observed, ["start of w in main: TypeError: fork_exec() takes "
+                                      "exactly 23 arguments"])
+
+    def test_an_error_of_a_checked_but_not_error_result_fails(self):
+        trace = [op("code", error="boom")]
+        self.assertFalse(named(checks({"results": {"code": {"value": 0}}}, trace=trace),
+                               "no unexpected error").ok)
+
+    def test_an_expected_error_does_not(self):
+        trace = [op("twice", error="cannot start a process twice")]
+        for matcher in ({"error": "cannot start a process twice"}, {"error_any": True}):
+            self.assertTrue(named(checks({"results": {"twice": matcher}}, trace=trace),
+                                  "no unexpected error").ok)
+        self.assertTrue(named(checks({}, trace=[op("fine", 1)]), "no unexpected error").ok)
+
+
 class RealCaseTest(unittest.TestCase):
     """A case file from spec/, judged on runs made up to pass and to fail it."""
 
