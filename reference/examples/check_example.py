@@ -17,7 +17,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -116,20 +115,26 @@ TIMEOUT_S = 30
 
 
 def reap_leftovers() -> list[int]:
-    """Kills and reaps the processes whose parent is this script (a subreaper): orphans of
-    the example land here."""
-    leftovers = procs.children()
-    for pid in leftovers:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for pid in leftovers:
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-    return leftovers
+    """Kills and reaps every process below this script (a subreaper). The example's orphans
+    were re-parented here while it exited, before `run` reaped it, so no wait is needed to
+    see them; their own children come here as they are killed, hence the rounds."""
+    found: list[int] = []
+    for _ in range(100):
+        below = procs.descendants()
+        if not below:
+            break
+        for pid in below:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        found += [pid for pid in below if pid not in found]
+        for pid in procs.children():
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    return found
 
 
 def run(binary: str) -> tuple[int | None, str, str]:
@@ -227,7 +232,6 @@ def report(stem: str, binary: str, expect: Expect, out: str, err: str,
 def check_one(stem: str, binary: str, verbose: bool = False) -> bool:
     expect = EXAMPLES[stem]
     code, out, err = run(binary)
-    time.sleep(0.05)  # let an orphan, if any, be re-parented to us before we look
     leftovers = reap_leftovers()
     problems = check(expect, code, out, err, leftovers)
     if problems:
