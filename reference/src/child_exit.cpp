@@ -35,7 +35,7 @@ std::string current_name() {
 bool in_child() {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  return r.current->kind == Kind::kProcess;
+  return !rules(r.current->kind).is_main_program;
 }
 
 }  // namespace

@@ -16,7 +16,6 @@
 
 namespace mp {
 
-using detail::Kind;
 using detail::Registry;
 using detail::registry;
 using detail::State;
@@ -42,19 +41,27 @@ bool created_here(const State& s) { return s.parent_pid == getpid(); }
 // _ParentProcess.join/is_alive: the parent has ended once we have been re-parented.
 bool parent_alive(const State& s) { return s.pid == getppid(); }
 
-int sentinel_locked(Registry& r, State& s) {
-  check_open(s);
-  if (s.kind == Kind::kParent && detail::own_fd(r, s) < 0 && detail::have_pidfd()) {
-    // Opened on first use. The pid cannot have been recycled while we are still its child;
-    // once re-parented, the pidfd may name another process, so it is dropped.
+// _ParentProcess's sentinel, closed or not: a pidfd opened on first use. The pid cannot have
+// been recycled while we are still its child; once re-parented, the pidfd may name another
+// process, so it is dropped.
+int parent_sentinel_locked(Registry& r, State& s) {
+  if (detail::own_fd(r, s) < 0 && detail::have_pidfd()) {
     const int fd = detail::pidfd_open(*s.pid);
     if (fd < 0) detail::throw_errno("pidfd_open");
     if (!parent_alive(s)) {
       detail::close_fd(fd);
       throw ProcessError("parent process has ended");
     }
-    detail::adopt_fd_locked(r, s, fd);
+    detail::adopt_fd(r, s, fd);
   }
+  const int fd = detail::own_fd(r, s);
+  if (fd < 0) throw ProcessError(msg::kNotStarted);
+  return fd;
+}
+
+int sentinel_locked(Registry& r, State& s) {
+  check_open(s);
+  if (detail::rules(s.kind).watches_parent) return parent_sentinel_locked(r, s);
   const int fd = detail::own_fd(r, s);
   if (fd < 0) throw ProcessError(msg::kNotStarted);
   return fd;
@@ -65,12 +72,12 @@ void join_until(State& s, detail::Deadline deadline) {
   int parent_fd = -1;
   {
     std::lock_guard lock(r.mutex);
-    check_open(s);
-    if (s.kind == Kind::kParent) {
-      // _ParentProcess.join: wait on the parent's sentinel.
+    if (detail::rules(s.kind).watches_parent) {
+      // _ParentProcess.join: wait on the parent's sentinel (even once closed, as CPython).
       if (!parent_alive(s)) return;
-      parent_fd = sentinel_locked(r, s);
+      parent_fd = parent_sentinel_locked(r, s);
     } else {
+      check_open(s);
       if (!created_here(s)) throw ProcessError(msg::kJoinNotChild);
       if (!s.pid) throw ProcessError(msg::kJoinNotStarted);
     }
@@ -95,11 +102,11 @@ void signal_child(const State& s, int sig) {
 
 }  // namespace
 
-Process::Process() : Process(Options{}, std::function<void()>{}, Internal{}) {}
+Process::Process() : Process(Internal{}, Options{}, std::function<void()>{}) {}
 
 Process::Process(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
-Process::Process(Options options, std::function<void()> target, Internal /*tag*/)
+Process::Process(Internal /*tag*/, Options options, std::function<void()> target)
     : state_(std::make_shared<State>()) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
@@ -127,7 +134,7 @@ bool Process::is_alive() const {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   State& s = *state_;
-  if (s.kind == Kind::kParent) return parent_alive(s);
+  if (detail::rules(s.kind).watches_parent) return parent_alive(s);
   check_open(s);
   if (detail::is_current(r, s)) return true;
   if (!created_here(s)) throw ProcessError(msg::kTestNotChild);
@@ -145,10 +152,13 @@ void Process::close() {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   State& s = *state_;
-  if (s.kind == Kind::kMain) return;  // _MainProcess.close() does nothing
-  if (s.pid) {
+  const detail::KindRules rules = detail::rules(s.kind);
+  if (rules.is_main_program) return;  // _MainProcess.close() does nothing
+  // Only a child we started (CPython's _popen) is checked, reaped and forgotten; closing
+  // parent_process() in a child just marks the handle closed.
+  if (rules.starts_a_child && s.pid) {
     if (!detail::poll_locked(s)) throw ProcessError(msg::kCloseRunning);
-    detail::release_fd_locked(r, s);
+    detail::release_fd(r, s);
     s.pid.reset();
     detail::forget_child_locked(r, s);
   }
@@ -180,7 +190,7 @@ std::optional<pid_t> Process::pid() const {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   const State& s = *state_;
-  if (s.kind == Kind::kParent) return s.pid;
+  if (detail::rules(s.kind).watches_parent) return s.pid;  // even once closed, as CPython
   check_open(s);
   if (detail::is_current(r, s)) return getpid();
   return s.pid;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <new>
 #include <utility>
 
@@ -62,26 +63,27 @@ int own_fd(const Registry& r, const State& s) {
   return s.fd >= 0 && s.fd_owner == r.self_pid ? s.fd : -1;
 }
 
-void adopt_fd_locked(Registry& r, State& s, int fd) {
+void adopt_fd(Registry& r, State& s, int fd) {
   s.fd = fd;
   s.fd_owner = r.self_pid;
+  std::lock_guard lock(r.fds_mutex);
   r.fds.insert(std::lower_bound(r.fds.begin(), r.fds.end(), fd), fd);
 }
 
-void release_fd_locked(Registry& r, State& s) {
+void release_fd(Registry& r, State& s) {
   const int fd = own_fd(r, s);
   s.fd = -1;
   if (fd < 0) return;
+  // Closed and unlisted together, so a fork in between never sees a listed fd that is
+  // already closed (and perhaps reused for something else).
+  std::lock_guard lock(r.fds_mutex);
   close_fd(fd);
   const auto at = std::lower_bound(r.fds.begin(), r.fds.end(), fd);
   if (at != r.fds.end() && *at == fd) r.fds.erase(at);
 }
 
 State::~State() {
-  if (fd < 0) return;
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  release_fd_locked(r, *this);
+  if (fd >= 0) release_fd(registry(), *this);
 }
 
 }  // namespace mp::detail

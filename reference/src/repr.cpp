@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -13,8 +14,6 @@
 
 namespace mp {
 namespace {
-
-using detail::Kind;
 
 // CPython's _exitcode_to_name on Linux: every signal module name without '_', the later
 // alias winning (SIGABRT over SIGIOT, SIGCHLD over SIGCLD, SIGPOLL over SIGIO). A table,
@@ -29,8 +28,10 @@ std::string exitcode_text(int code) {
   const int sig = -code;
   std::string_view name;
   if (sig > 0 && sig < static_cast<int>(kSignalNames.size())) name = kSignalNames[sig];
-  if (sig == 34) name = "SIGRTMIN";
-  if (sig == 64) name = "SIGRTMAX";
+  // CPython's signal module reads SIGRTMIN and SIGRTMAX from the libc at run time, and so do
+  // we: glibc's SIGRTMIN is a function (34, after the two signals its threads keep).
+  if (sig == SIGRTMIN) name = "SIGRTMIN";
+  if (sig == SIGRTMAX) name = "SIGRTMAX";
   if (name.empty()) return std::to_string(code);
   std::string text = "-";  // appended, not "-" + string: GCC 12 warns falsely (PR105329)
   text += name;
@@ -127,11 +128,11 @@ std::string Process::repr() const {
     code = detail::poll_locked(s);
     status = code ? "stopped" : "started";
   }
-  const char* type = s.kind == Kind::kMain     ? "_MainProcess"
-                     : s.kind == Kind::kParent ? "_ParentProcess"
-                                               : "Process";
-  std::string out = std::string("<") + type + " name=" + detail::python_str_repr(s.name);
-  if (s.kind == Kind::kProcess && s.pid) out += " pid=" + std::to_string(*s.pid);
+  const detail::KindRules rules = detail::rules(s.kind);
+  std::string out =
+      std::string("<") + rules.class_name + " name=" + detail::python_str_repr(s.name);
+  // CPython shows the pid of a child it started (its _popen), not of a parent.
+  if (rules.starts_a_child && s.pid) out += " pid=" + std::to_string(*s.pid);
   out += " parent=" + (s.parent_pid ? std::to_string(*s.parent_pid) : std::string("None"));
   out += ' ';
   out += status;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <exception>
 #include <mutex>
@@ -66,6 +67,85 @@ namespace {
   _exit(code);
 }
 
+// start()'s misuse checks, in CPython's order. With r.mutex held.
+void check_startable_locked(const Registry& r, const State& s) {
+  if (s.closed) throw ProcessError(msg::kClosed);
+  if (s.pid) throw ProcessError(msg::kStartTwice);
+  if (s.parent_pid != getpid()) throw ProcessError(msg::kStartNotCreator);
+  if (r.current->daemon) throw ProcessError(msg::kDaemonChildren);
+}
+
+// With r.mutex held: forgets ended children now and then, and makes room for one more, so
+// that recording the child after the fork cannot fail half-way.
+void prepare_registry_locked(Registry& r) {
+  // CPython's _cleanup(), amortized: only once the table has doubled since the last pass, so
+  // starting N long-running children costs O(N) polls, not O(N^2).
+  if (r.children.size() >= r.cleanup_at) {
+    detail::cleanup_locked(r);
+    r.cleanup_at = std::max<std::size_t>(16, 2 * r.children.size());
+  }
+  r.children.reserve(r.children.size() + 1);
+  std::lock_guard fds_lock(r.fds_mutex);
+  r.fds.reserve(r.fds.size() + 1);
+}
+
+// Pipe fallback (no pidfd_open): the child holds the write end; it closes when the child
+// exits, which makes the read end readable. {-1, -1} where pidfds work. With r.mutex held,
+// so that no other start() forks a child that would inherit the write end.
+std::array<int, 2> open_lifeline_locked() {
+  std::array<int, 2> lifeline = {-1, -1};
+  if (!detail::have_pidfd() && pipe2(lifeline.data(), O_CLOEXEC) != 0) {
+    detail::throw_errno("pipe2");
+  }
+  return lifeline;
+}
+
+// With r.mutex held: fork()s; the child runs `self`'s target and never returns from here.
+// Returns the child's pid, or throws std::system_error (closing the lifeline) if fork fails.
+pid_t fork_child_locked(Registry& r, const std::shared_ptr<State>& self,
+                        std::shared_ptr<State>&& parent, const std::array<int, 2>& lifeline) {
+  pid_t pid = 0;
+  {
+    // fds_mutex is held across the fork so the child's snapshot of r.fds (the fds it must
+    // close) is consistent. The child never leaves this scope (run_child does not return),
+    // so it never touches its copy of the lock.
+    std::lock_guard fds_lock(r.fds_mutex);
+    // fork(), not a raw clone3(CLONE_PIDFD): glibc's fork runs the atfork handlers that
+    // leave malloc's and stdio's locks usable in the child.
+    pid = fork();
+    if (pid == 0) run_child(self, std::move(parent), lifeline[0], lifeline[1]);
+  }
+  if (pid < 0) {
+    const int saved = errno;
+    for (const int fd : lifeline) {
+      if (fd >= 0) detail::close_fd(fd);
+    }
+    errno = saved;
+    detail::throw_errno("fork");
+  }
+  return pid;
+}
+
+// In the parent, right after the fork: the fd that becomes readable when child `pid` ends,
+// its pidfd or the lifeline's read end. If the pidfd cannot be opened, stops and reaps the
+// child (the target may have begun: nothing is left half-started) and throws.
+int child_sentinel(pid_t pid, const std::array<int, 2>& lifeline) {
+  if (!detail::have_pidfd()) {
+    detail::close_fd(lifeline[1]);  // the child's end: once it exits, no writer is left
+    return lifeline[0];
+  }
+  // The child is unreaped, so its pid cannot have been recycled: this pidfd is its own.
+  const int fd = detail::pidfd_open(pid);
+  if (fd < 0) {
+    const int saved = errno;
+    ::kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    errno = saved;
+    detail::throw_errno("pidfd_open");
+  }
+  return fd;
+}
+
 }  // namespace
 
 void Process::start() {
@@ -75,62 +155,26 @@ void Process::start() {
   auto parent = std::make_shared<State>();
   parent->kind = Kind::kParent;
   parent->pid = getpid();
+  {
+    std::lock_guard lock(r.mutex);
+    check_startable_locked(r, s);
+  }
+  // Flushed before the fork so buffered output is not printed twice, and without the lock:
+  // a full stdout pipe blocks here, and must not block name() in every other thread.
+  // Output another thread writes after this flush may still be copied (writers never took
+  // the lock), as under CPython.
+  detail::flush_std_streams();
+
   std::function<void()> released_target;  // destroyed after the lock is released
   std::lock_guard lock(r.mutex);
-  if (s.closed) throw ProcessError(msg::kClosed);
-  if (s.pid) throw ProcessError(msg::kStartTwice);
-  if (s.parent_pid != getpid()) throw ProcessError(msg::kStartNotCreator);
-  if (r.current->daemon) throw ProcessError(msg::kDaemonChildren);
-  // CPython's _cleanup(), amortized: only once the table has doubled since the last pass, so
-  // starting N long-running children costs O(N) polls, not O(N^2).
-  if (r.children.size() >= r.cleanup_at) {
-    detail::cleanup_locked(r);
-    r.cleanup_at = std::max<std::size_t>(16, 2 * r.children.size());
-  }
+  check_startable_locked(r, s);  // again: another thread may have started or closed it
+  prepare_registry_locked(r);
   parent->name = s.parent_name;
-  // Make room now: after the fork, recording the child must not fail half-way.
-  r.children.reserve(r.children.size() + 1);
-  r.fds.reserve(r.fds.size() + 1);
-
-  // Pipe fallback (no pidfd_open): the child holds the write end; it closes when the child
-  // exits, which makes the read end readable.
-  int lifeline[2] = {-1, -1};
-  if (!detail::have_pidfd() && pipe2(lifeline, O_CLOEXEC) != 0) detail::throw_errno("pipe2");
-
-  // Flush under the lock, right before fork(), so that no other start() can fork in between
-  // and copy our unflushed output.
-  detail::flush_std_streams();
-  // fork(), not a raw clone3(CLONE_PIDFD): glibc's fork runs the atfork handlers that leave
-  // malloc's and stdio's locks usable in the child. We hold the registry lock across it so
-  // the child's snapshot of the registry (the fds it must close) is consistent.
-  const pid_t pid = fork();
-  if (pid < 0) {
-    const int saved = errno;
-    for (const int fd : lifeline) {
-      if (fd >= 0) detail::close_fd(fd);
-    }
-    errno = saved;
-    detail::throw_errno("fork");
-  }
-  if (pid == 0) run_child(state_, std::move(parent), lifeline[0], lifeline[1]);
-
-  int fd = lifeline[0];
-  if (detail::have_pidfd()) {
-    // The child is unreaped, so its pid cannot have been recycled: this pidfd is its own.
-    fd = detail::pidfd_open(pid);
-    if (fd < 0) {
-      // Leave nothing half-started: the child may have begun its target; stop it.
-      const int saved = errno;
-      ::kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-      errno = saved;
-      detail::throw_errno("pidfd_open");
-    }
-  } else {
-    detail::close_fd(lifeline[1]);
-  }
+  const std::array<int, 2> lifeline = open_lifeline_locked();
+  const pid_t pid = fork_child_locked(r, state_, std::move(parent), lifeline);
+  const int fd = child_sentinel(pid, lifeline);
   s.pid = pid;
-  detail::adopt_fd_locked(r, s, fd);
+  detail::adopt_fd(r, s, fd);
   r.children.push_back(state_);
   // As CPython does after start (bpo-30775): the parent no longer needs the target.
   released_target = std::move(s.target);

@@ -13,14 +13,50 @@
 
 namespace mp::detail {
 
-// Which of CPython's classes a State plays: it decides repr's class name and a few rules.
+// Which of CPython's classes a State plays. What depends on it is in KindRules below.
 enum class Kind {
   kProcess,  // Process: created by the user
   kMain,     // _MainProcess: current_process() in the main program
   kParent,   // _ParentProcess: parent_process() inside a child
 };
 
-// One process as the library knows it. Every field is guarded by Registry::mutex.
+// Everything that differs between the kinds, after CPython's overrides of BaseProcess.
+struct KindRules {
+  const char* class_name;  // repr's class name
+  // Process: the handle may start a child, which it then polls, reaps and signals; repr shows
+  // that child's pid. Inside a child, current_process() is of this kind.
+  bool starts_a_child;
+  // _MainProcess: the main program itself. close() does nothing, and mp::exit() ends the
+  // program instead of unwinding a target.
+  bool is_main_program;
+  // _ParentProcess: join() and is_alive() watch the parent's sentinel and pid() is the
+  // recorded pid, even after close(); close() only marks the handle closed.
+  bool watches_parent;
+};
+
+constexpr KindRules rules(Kind kind) {
+  switch (kind) {
+    case Kind::kProcess:
+      return {.class_name = "Process",
+              .starts_a_child = true,
+              .is_main_program = false,
+              .watches_parent = false};
+    case Kind::kMain:
+      return {.class_name = "_MainProcess",
+              .starts_a_child = false,
+              .is_main_program = true,
+              .watches_parent = false};
+    case Kind::kParent:
+      return {.class_name = "_ParentProcess",
+              .starts_a_child = false,
+              .is_main_program = false,
+              .watches_parent = true};
+  }
+  return {};  // unreachable: -Wswitch names a kind left out above
+}
+
+// One process as the library knows it. Every field is guarded by Registry::mutex, except
+// that the destructor (run by the last owner, so alone) takes only Registry::fds_mutex.
 struct State {
   Kind kind = Kind::kProcess;
   std::function<void()> target;  // released in the parent once started (bpo-30775)
@@ -38,16 +74,22 @@ struct State {
   State() = default;
   State(const State&) = delete;
   State& operator=(const State&) = delete;
-  // Closes fd: dropping the last handle to a joined process releases its pidfd.
+  // Closes fd: dropping the last handle to a joined process releases its pidfd. Takes
+  // Registry::fds_mutex only, so it may run with Registry::mutex held or not.
   ~State();
 };
 
 // Everything the library knows about the current process. A child builds a fresh one in
 // place (see reset_for_child), so nothing here may need a destructor to run.
 struct Registry {
-  // Recursive because a State's destructor takes it, and the last handle to a State may be
-  // dropped while the registry is held (e.g. erasing a reaped child from `children`).
-  std::recursive_mutex mutex;
+  // Guards every field but `fds`. Never held while waiting for a child to end or for a
+  // stream to drain, so a stalled stdout cannot stall name() in another thread.
+  std::mutex mutex;
+  // Guards `fds`, and is held across fork() so the child's copy lists exactly the fds it
+  // must close. Taken after `mutex` when both are held; nothing is locked or destroyed
+  // while it is held. Separate because ~State takes it, and the last handle to a State may
+  // be dropped with `mutex` held (e.g. erasing a reaped child from `children`).
+  std::mutex fds_mutex;
   std::shared_ptr<State> current;                // current_process()
   std::shared_ptr<State> parent;                 // parent_process(); null in the main program
   std::vector<std::shared_ptr<State>> children;  // started and not yet seen to end
@@ -73,11 +115,12 @@ Registry& reset_for_child(std::shared_ptr<State>&& self, std::shared_ptr<State>&
 // is closed there and must not be used).
 int own_fd(const Registry& r, const State& s);
 
-// With r.mutex held: `fd` becomes s's, and is listed so that new children close it.
-void adopt_fd_locked(Registry& r, State& s, int fd);
+// With r.mutex held (or as s's last owner): `fd` becomes s's, and is listed so that new
+// children close it. Takes r.fds_mutex.
+void adopt_fd(Registry& r, State& s, int fd);
 
-// With r.mutex held: closes s's fd if it is ours.
-void release_fd_locked(Registry& r, State& s);
+// With r.mutex held (or as s's last owner): closes s's fd if it is ours. Takes r.fds_mutex.
+void release_fd(Registry& r, State& s);
 
 // True when `s` is current_process().
 inline bool is_current(const Registry& r, const State& s) { return r.current.get() == &s; }

@@ -38,13 +38,13 @@ bool have_pidfd() {
 }
 
 void send_signal(int pidfd, pid_t pid, int sig) {
-  int rc = 0;
   if (pidfd >= 0 && have_pidfd()) {
-    rc = static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
-  } else {
-    rc = ::kill(pid, sig);
+    if (syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) != 0 && errno != ESRCH) {
+      throw_errno("pidfd_send_signal");
+    }
+  } else if (::kill(pid, sig) != 0 && errno != ESRCH) {
+    throw_errno("kill");
   }
-  if (rc != 0 && errno != ESRCH) throw_errno("pidfd_send_signal");
 }
 
 bool wait_readable(int fd, std::optional<std::chrono::steady_clock::time_point> deadline) {

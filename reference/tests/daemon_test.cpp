@@ -1,16 +1,15 @@
 // Daemons and the at-exit rules: API.md rows "daemon", "at exit of the main program" and
 // "child exit".
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <mp/process.hpp>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
 #include "support.hpp"
 
@@ -21,6 +20,25 @@ class Daemon : public NoLeftovers {};
 class AtExit : public NoLeftovers {};
 
 bool pid_exists(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+// A gate that opens when the process that made it has exited: nothing closes its write end
+// before the exit does (unlike Gate, whose destructor would open it as a scope ends).
+class ExitGate {
+ public:
+  ExitGate() {
+    if (pipe2(fds_, O_CLOEXEC) != 0) std::abort();
+  }
+  // In a child: blocks until every other holder of the write end (the maker) has exited.
+  void pass() const {
+    close(fds_[1]);
+    char c = 0;
+    while (read(fds_[0], &c, 1) > 0) {
+    }
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
 
 int count(const std::string& text, const std::string& word) {
   int n = 0;
@@ -48,20 +66,22 @@ TEST_F(Daemon, IsInheritedFromTheCreatingProcess) {
 }
 
 TEST_F(AtExit, TheMainProgramTerminatesItsDaemonAndDoesNotWaitForIt) {
-  const auto start = Clock::now();
   const MainRun run = run_as_main([] {
     const Pipe ready;
-    mp::Process d({.daemon = true}, [&ready] {
+    // If the main program left without terminating the daemon, the gate would open as it
+    // exits and the daemon would print "Exiting". If it waited for the daemon without
+    // terminating it, both would wait forever (the CTest timeout).
+    const ExitGate gate;
+    mp::Process d({.daemon = true}, [&ready, &gate] {
       std::printf("Starting: %d\n", getpid());
       std::fflush(stdout);
       ready.say_ready();
-      std::this_thread::sleep_for(std::chrono::seconds(30));
+      gate.pass();
       std::printf("Exiting\n");
     });
     d.start();
-    ready.wait_ready();  // then return from "main" while the daemon sleeps
+    ready.wait_ready();  // then return from "main" while the daemon waits
   });
-  EXPECT_LT(seconds_since(start), 20.0);  // far less than the daemon's 30 s
   ASSERT_TRUE(WIFEXITED(run.status));
   EXPECT_EQ(WEXITSTATUS(run.status), 0);
   EXPECT_EQ(count(run.out, "Exiting"), 0) << run.out;
@@ -70,15 +90,33 @@ TEST_F(AtExit, TheMainProgramTerminatesItsDaemonAndDoesNotWaitForIt) {
   EXPECT_FALSE(pid_exists(std::stoi(run.out.substr(at + 10))));
 }
 
+// True if `pid` was left to us: an orphan comes to this process (a subreaper) when its
+// parent exits without reaping it. Reaps it then.
+bool was_left_to_us(pid_t pid) { return waitpid(pid, nullptr, 0) == pid; }
+
 TEST_F(AtExit, TheMainProgramWaitsForANonDaemonWithoutJoin) {
   const MainRun run = run_as_main([] {
-    mp::Process n([] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      std::printf("Worker done\n");
+    // The worker ends only once a daemon sibling has ended, which the at-exit rules bring
+    // about (after a pass that reaps what has already ended): so the worker still runs when
+    // the rules begin, and only their join can reap it.
+    Gate daemon_gone;
+    mp::Process worker([&daemon_gone] {
+      daemon_gone.pass();
+      std::printf("Worker %d done\n", getpid());
     });
-    n.start();
+    worker.start();
+    const ExitGate main_gone;  // made after the worker: the daemon alone waits on it
+    mp::Process daemon({.daemon = true}, [&main_gone] { main_gone.pass(); });
+    daemon.start();
+    daemon_gone.open();  // our copy: now only the daemon holds it open
   });
-  EXPECT_EQ(count(run.out, "Worker done"), 1) << run.out;
+  // The output alone cannot tell: reading it waits for the worker too (it shares the pipe).
+  // Who reaped the worker does: the main program's at-exit rules, which means it waited.
+  const auto at = run.out.find("Worker ");
+  ASSERT_NE(at, std::string::npos) << run.out;
+  EXPECT_EQ(count(run.out, "done"), 1) << run.out;
+  EXPECT_FALSE(was_left_to_us(std::stoi(run.out.substr(at + 7))))
+      << "the main program exited without waiting for its worker";
 }
 
 TEST_F(AtExit, AChildHandlesItsOwnChildrenBeforeItExits) {
@@ -86,18 +124,22 @@ TEST_F(AtExit, AChildHandlesItsOwnChildrenBeforeItExits) {
     Pipe pipe;
     const Pipe ready;
     mp::Process child([raise, &ready, w = pipe.write_fd()] {
-      mp::Process grandchild([w] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        write_text(w, "grandchild done;");
-      });
-      mp::Process daemon({.daemon = true}, [w, &ready] {
-        write_text(w, "daemon " + std::to_string(getpid()) + ";");
-        ready.say_ready();
-        std::this_thread::sleep_for(std::chrono::seconds(30));
-        write_text(w, "daemon done;");
+      // As above: the grandchild ends only once the daemon has, so only a join reaps it.
+      Gate daemon_gone;
+      mp::Process grandchild([w, &daemon_gone] {
+        daemon_gone.pass();
+        write_text(w, "grandchild " + std::to_string(getpid()) + ";");
       });
       grandchild.start();
+      const ExitGate child_gone;  // opens if this child exits leaving its daemon running
+      mp::Process daemon({.daemon = true}, [w, &ready, &child_gone] {
+        write_text(w, "daemon " + std::to_string(getpid()) + ";");
+        ready.say_ready();
+        child_gone.pass();
+        write_text(w, "daemon done;");
+      });
       daemon.start();
+      daemon_gone.open();
       ready.wait_ready();
       if (raise) throw std::runtime_error("boom");
     });
@@ -105,11 +147,14 @@ TEST_F(AtExit, AChildHandlesItsOwnChildrenBeforeItExits) {
     child.join();
     const std::string seen = pipe.read_all();
     EXPECT_EQ(child.exitcode(), raise ? 1 : 0);
-    EXPECT_EQ(count(seen, "grandchild done;"), 1) << seen;
     EXPECT_EQ(count(seen, "daemon done;"), 0) << seen;
     const auto at = seen.find("daemon ");
     ASSERT_NE(at, std::string::npos) << seen;
     EXPECT_FALSE(pid_exists(std::stoi(seen.substr(at + 7))));
+    const auto grandchild_at = seen.find("grandchild ");
+    ASSERT_NE(grandchild_at, std::string::npos) << seen;
+    EXPECT_FALSE(was_left_to_us(std::stoi(seen.substr(grandchild_at + 11))))
+        << "the child exited without waiting for its own child";
   }
 }
 

@@ -2,6 +2,7 @@
 // "is_alive" and "terminate/kill". Timing bounds are lower bounds or generous upper bounds
 // that hold on a loaded 2-core machine; a "still running" child waits on a Gate, not a sleep.
 #include <poll.h>
+#include <sys/wait.h>
 
 #include <csignal>
 #include <mp/process.hpp>
@@ -44,11 +45,14 @@ TEST_F(Join, WithTimeoutReturnsWhileTheChildStillRuns) {
 }
 
 TEST_F(Join, WithTimeoutReturnsAsSoonAsTheChildEnds) {
-  mp::Process p([] { std::this_thread::sleep_for(200ms); });
+  Gate gate;
+  mp::Process p([&gate] { gate.pass(); });
   p.start();
+  gate.open();  // the child ends now: the clock starts at its end, not at its start
   const auto start = Clock::now();
-  p.join(60s);
-  EXPECT_LT(seconds_since(start), 20.0);  // woken by the exit, not by the 60 s deadline
+  p.join(30s);
+  // Woken by the exit: neither the 30 s deadline nor a polling tick of seconds.
+  EXPECT_LT(seconds_since(start), 5.0);
   EXPECT_EQ(p.exitcode(), 0);
 }
 
@@ -88,7 +92,12 @@ TEST_F(IsAlive, IsFalseBeforeStartTrueWhileRunningFalseAfter) {
 TEST_F(IsAlive, ReapsAChildThatHasEnded) {
   mp::Process p([] {});
   p.start();
-  while (p.is_alive()) std::this_thread::sleep_for(10ms);
+  const pid_t pid = *p.pid();
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);  // a zombie now
+  EXPECT_FALSE(p.is_alive());
+  EXPECT_EQ(waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT), -1)
+      << "is_alive() left the zombie unreaped";
   EXPECT_EQ(p.exitcode(), 0);
   EXPECT_TRUE(mp::active_children().empty());
 }
@@ -104,9 +113,10 @@ TEST_F(Signals, TerminateThenJoinGivesMinusSigterm) {
 }
 
 TEST_F(Signals, KillThenJoinGivesMinusSigkill) {
-  mp::Process p([] {
+  Gate gate;  // never opened: only SIGKILL ends the child
+  mp::Process p([&gate] {
     signal(SIGTERM, SIG_IGN);  // kill() is not a polite request
-    std::this_thread::sleep_for(60s);
+    gate.pass();
   });
   p.start();
   p.kill();

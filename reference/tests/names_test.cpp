@@ -83,5 +83,28 @@ TEST_F(CurrentProcess, ParentProcessInAChildIsTheCreator) {
   EXPECT_EQ(pipe.read_all(), "MainProcess " + std::to_string(getpid()) + " 1");
 }
 
+TEST_F(CurrentProcess, ClosingParentProcessInAChildOnlyMarksItClosed) {
+  // CPython's close() reaps only a child it started; on _ParentProcess it returns normally.
+  Pipe pipe;
+  mp::Process p([w = pipe.write_fd()] {
+    mp::Process parent = *mp::parent_process();
+    std::string seen;
+    try {
+      parent.close();
+      parent.close();  // a second close works too
+      seen = parent.repr() + " " + parent.name() + " " + std::to_string(*parent.pid()) + " " +
+             bit(mp::parent_process()->is_alive());
+    } catch (const std::exception& e) {
+      seen = e.what();
+    }
+    write_text(w, seen);
+  });
+  p.start();
+  p.join();
+  EXPECT_EQ(pipe.read_all(), "<_ParentProcess name='MainProcess' parent=None closed> MainProcess " +
+                                 std::to_string(getpid()) + " 1");
+  EXPECT_EQ(p.exitcode(), 0);
+}
+
 }  // namespace
 }  // namespace mp_test

@@ -1,6 +1,8 @@
 // Target and args, handles, active_children: API.md rows "target and args" and "handles".
 #include <unistd.h>
 
+#include <concepts>
+#include <memory>
 #include <mp/process.hpp>
 #include <string>
 #include <thread>
@@ -117,7 +119,29 @@ TEST_F(Handles, ActiveChildrenListsRunningChildrenAndForgetsEndedOnes) {
   EXPECT_TRUE(mp::active_children().empty());
 }
 
-TEST(CpuCount, IsPositive) { EXPECT_GE(mp::cpu_count(), 1); }
+TEST(CpuCount, IsTheNumberOfCpusOnline) {
+  EXPECT_EQ(mp::cpu_count(), sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+// mp::Target: what the constructors accept, checked at compile time.
+void takes_int(int /*n*/) {}
+void takes_unique(const std::unique_ptr<int>& /*p*/) {}
+struct MoveOnlyCallable {
+  std::unique_ptr<int> held;
+  void operator()() const {}
+};
+static_assert(mp::Target<void (*)(int), int>);
+static_assert(mp::Target<decltype(takes_int)&, int&>);
+static_assert(mp::Target<void (*)(const std::string&), const char*>);
+static_assert(mp::Target<void (*)(const std::string&), std::string&>);
+// A move-only arg: invocable on an lvalue, but not copyable into the child's std::function.
+static_assert(std::invocable<decltype(takes_unique)&, std::unique_ptr<int>&>);
+static_assert(!mp::Target<decltype(takes_unique)&, std::unique_ptr<int>>);
+static_assert(!std::constructible_from<mp::Process, decltype(takes_unique)&, std::unique_ptr<int>>);
+static_assert(!mp::Target<MoveOnlyCallable>);
+static_assert(!mp::Target<void (*)(int), std::string>);  // not invocable with these args
+// A handle is never a target: Process q(p) copies it.
+static_assert(!mp::Target<mp::Process&>);
 
 }  // namespace
 }  // namespace mp_test

@@ -61,6 +61,7 @@ class ProcessError : public std::logic_error {
 // not swallow it; the child's bootstrap catches it and turns it into the exit code.
 class SystemExit {
  public:
+  // The constructors and accessors never throw.
   explicit SystemExit(int code) : code_(code) {}
   explicit SystemExit(std::string message) : code_(1), message_(std::move(message)) {}
   [[nodiscard]] int code() const { return code_; }
@@ -74,109 +75,150 @@ class SystemExit {
 
 namespace detail {
 struct State;
+
+// A target or arg as the constructors store it: a decay-copy made from what the caller
+// passed, and copyable, because the child's entry is kept in a std::function.
+template <class T>
+concept Storable =
+    std::constructible_from<std::decay_t<T>, T> && std::copy_constructible<std::decay_t<T>>;
+template <class... T>
+concept AllStorable = (Storable<T> && ...);
+// A stored decay-copy as the child passes it to std::invoke: an lvalue.
+template <class T>
+using Held = std::decay_t<T>&;
 }  // namespace detail
+
+// What Process(target, args...) accepts: a target callable as std::invoke(target, args...)
+// on lvalue decay-copies of itself and its args, all of them copyable. A move-only arg
+// (std::unique_ptr) is refused here, at the call, with this concept's name in the error,
+// rather than deep inside <functional>.
+// Invocability is checked first: it rules out Process itself (Process q(p) copies the
+// handle) before copy_constructible<Process> would consult these constructors again.
+template <class F, class... Args>
+concept Target =
+    std::invocable<detail::Held<F>, detail::Held<Args>...> && detail::AllStorable<F, Args...>;
 
 // A handle to a process. Copies refer to the same process (operator== says so). Destroying
 // every handle of a started process neither kills nor waits for it: the library keeps what
 // it needs to terminate daemons and join children when the program exits.
+// Copying, moving, destroying and comparing handles never throw. Whatever allocates may also
+// throw std::bad_alloc: "throws nothing else" below allows for that.
 class Process {
  public:
-  // A process whose target does nothing.
+  // A process whose target does nothing. Never blocks; throws nothing else.
   Process();
 
   // Process(target=f, args=(...)): the child runs std::invoke(target, args...). target and
-  // args are decay-copied now; the target's return value is ignored.
+  // args are decay-copied now (this throws what those copies throw); the target's return
+  // value is ignored. Never blocks.
   template <class F, class... Args>
-  requires std::invocable < std::decay_t<F>
-  &, std::decay_t<Args>&... > explicit Process(F&& target, Args&&... args)
+  explicit Process(F&& target, Args&&... args) requires Target<F, Args...>
       : Process(Options{}, std::forward<F>(target), std::forward<Args>(args)...) {}
 
   // Process(name=..., daemon=..., target=f, args=(...)), e.g. Process({.name = "w"}, f).
+  // Throws as the constructor above.
   template <class F, class... Args>
-  requires std::invocable < std::decay_t<F>
-  &, std::decay_t<Args>&... > Process(Options options, F&& target, Args&&... args)
-      : Process(
-            std::move(options),
-            std::function<void()>([f = std::decay_t<F>(std::forward<F>(target)),
-                                   ... a = std::decay_t<Args>(std::forward<Args>(args))]() mutable {
-              std::invoke(f, a...);
-            }),
-            Internal{}) {}
+  Process(Options options, F&& target, Args&&... args) requires Target<F, Args...>
+      : Process(Internal{}, std::move(options),
+                std::bind_front(std::forward<F>(target), std::forward<Args>(args)...)) {}
 
   // Forks the child, which runs the target. Flushes stdout and stderr (C stdio and
-  // iostreams) first so buffered output is not printed twice. Does not wait for the target.
-  // Throws ProcessError on misuse, std::system_error if fork or pidfd_open fails (the object
-  // then stays "initial" and may be started again).
+  // iostreams) first so buffered output is not printed twice: blocks while they cannot be
+  // written, holding no lock. Does not wait for the target.
+  // Throws ProcessError on misuse, std::system_error if pipe2, fork or pidfd_open fails (the
+  // object then stays "initial" and may be started again).
   void start();
 
-  // Blocks until the child has exited and is reaped. Throws ProcessError before start or
-  // when called from another process than the creator.
+  // Blocks until the child has exited and is reaped. Throws ProcessError after close(),
+  // before start, or when called from another process than the creator; std::system_error
+  // if waiting fails (waitid, ppoll). On parent_process() (closed or not), blocks until the
+  // parent has ended; throws ProcessError if its sentinel cannot be had (see sentinel()).
   void join();
   // Blocks until the child has exited or `timeout` has passed, whichever comes first; never
   // kills the child. A zero or negative timeout does not block. Check exitcode() or
-  // is_alive() afterwards to tell which happened.
+  // is_alive() afterwards to tell which happened. Throws as join().
   void join(Seconds timeout);
 
-  // True while the child runs; reaps it when it has ended. Does not block.
+  // True while the child runs; reaps it when it has ended. Does not block. Throws
+  // ProcessError after close() or from another process than the creator;
+  // std::system_error if waitid fails. On parent_process() (closed or not), never throws.
   [[nodiscard]] bool is_alive() const;
 
   // Sends SIGTERM (terminate) or SIGKILL (kill) to the child, never to a recycled pid.
   // Does nothing if the child has already ended. Does not wait: join() afterwards.
+  // Throws ProcessError before start, after close() or from another process than the
+  // creator; std::system_error if pidfd_send_signal (or kill) fails.
   void terminate();
   void kill();
 
   // Releases the pidfd and the library's record of the child; the handle then answers only
-  // name(), daemon(), repr() and close(). Throws ProcessError if the child still runs.
+  // name(), daemon(), repr() and close(). Does not block. Throws ProcessError if the child
+  // still runs; std::system_error if waitid fails. On current_process() in the main program
+  // it does nothing; on parent_process() it only marks the handle closed.
   void close();
 
+  // name(), set_name() and daemon() never block and throw nothing else, even after close().
   [[nodiscard]] std::string name() const;
   void set_name(std::string name);
   [[nodiscard]] bool daemon() const;
-  // Throws ProcessError once started.
+  // Never blocks. Throws ProcessError once started.
   void set_daemon(bool daemon);
-  // nullopt before start(). For current_process(), the caller's own pid.
+  // nullopt before start(). For current_process(), the caller's own pid. Never blocks.
+  // Throws ProcessError after close() (except on parent_process(), as CPython).
   [[nodiscard]] std::optional<pid_t> pid() const;
   // nullopt while not started or still running; the exit status otherwise: the code passed
-  // to exit, or -S for a child killed by signal S. Reaps a child that has ended.
+  // to exit, or -S for a child killed by signal S. Reaps a child that has ended; does not
+  // block. Throws ProcessError after close(); std::system_error if waitid fails.
   [[nodiscard]] std::optional<int> exitcode() const;
   // A file descriptor that becomes readable when the child ends (poll/select on it). Owned
-  // by the handle until close(). Throws ProcessError("process not started") before start().
+  // by the handle until close(). Throws ProcessError("process not started") before start()
+  // and ProcessError after close(); on parent_process(), ProcessError once the parent has
+  // ended (or where pidfds are missing) and std::system_error if pidfd_open fails.
   [[nodiscard]] int sentinel() const;
   // Exactly CPython's repr(), e.g. "<Process name='Process-1' pid=42 parent=41 started>".
-  // Reaps a child that has ended.
+  // Reaps a child that has ended; does not block. Throws std::system_error if waitid fails.
   [[nodiscard]] std::string repr() const;
 
+  // Same process. Never throws.
   friend bool operator==(const Process& a, const Process& b) { return a.state_ == b.state_; }
+  // Prints repr(). Throws what repr() throws, and what `out` throws on failure if its
+  // exceptions() mask asks for it.
   friend std::ostream& operator<<(std::ostream& out, const Process& p);
 
-  // Library-internal: wraps existing state (current_process() and friends use it).
+  // Library-internal: wraps existing state (current_process() and friends use it). Never
+  // throws.
   explicit Process(std::shared_ptr<detail::State> state);
 
  private:
   struct Internal {};  // keeps this overload out of reach of user calls
-  Process(Options options, std::function<void()> target, Internal /*tag*/);
+  // `target` is the child's entry: std::bind_front's decay-copies of the target and args.
+  Process(Internal /*tag*/, Options options, std::function<void()> target);
 
   std::shared_ptr<detail::State> state_;
 };
 
 // The process running this code: "MainProcess" in the main program, the child's own
-// Process inside a child. Never blocks or throws.
+// Process inside a child. Never blocks or throws (it allocates nothing).
 Process current_process();
 
 // The parent of the current process (its name and pid), or nullopt in the main program.
+// Never blocks or throws (it allocates nothing).
 std::optional<Process> parent_process();
 
 // The children of the current process that are still running; reaps those that ended.
+// Does not block. Throws std::system_error if waitid fails.
 std::vector<Process> active_children();
 
-// The number of CPUs in the system (std::thread::hardware_concurrency, at least 1).
+// The number of CPUs online (sysconf(_SC_NPROCESSORS_ONLN), at least 1). Never blocks or
+// throws.
 int cpu_count();
 
-// Python's sys.exit(code). Inside a child, unwinds the target (destructors run) and the child
-// exits with code & 0xff. In the main program there is no caller to unwind to, so it flushes
-// and calls std::exit(code).
+// Python's sys.exit(code). Inside a child, throws SystemExit to unwind the target
+// (destructors run) and the child exits with code & 0xff. In the main program there is no
+// caller to unwind to, so it flushes and calls std::exit(code).
 [[noreturn]] void exit(int code = 0);
 // sys.exit("text"): like exit(1), and `message` followed by a newline goes to stderr.
+// Inside a child, throws SystemExit.
 [[noreturn]] void exit(std::string_view message);
 
 }  // namespace mp
