@@ -1,15 +1,13 @@
 """Builds the C++ driver against an implementation directory (a submission, a sample or the
 reference) with the project's own CMake function, in a build folder of its own."""
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cases import ROOT
-from . import samples
+from . import execute, samples
 
 DRIVER_SOURCE = ROOT / "conformance" / "drivers" / "cpp"
 BUILD_TIMEOUT = 600  # seconds; a build that takes longer is reported, not waited for
@@ -38,18 +36,13 @@ def implementation_dir(given, scratch):
 def run_step(cmd, timeout):
     """(exit code or None on timeout, output) of one build command. It runs in a session of
     its own, so that at its time limit (or Ctrl-C) the compilers it started go with it."""
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace",
-                            start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out
-    except subprocess.TimeoutExpired:
-        return None, ""
-    finally:  # the whole session goes: at the time limit, on Ctrl-C, and what make left
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    with execute.session(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         errors="replace") as proc:
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, ""
+    return proc.returncode, out
 
 
 def build_driver(impl_dir, build_dir, sanitize=False, jobs=None):

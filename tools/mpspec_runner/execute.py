@@ -239,29 +239,35 @@ def _kill_group(proc):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _communicate(cmd, cwd, env, deadline):
-    """(stdout, stderr, exit status, note) of the shim's run; the shim is gone afterwards."""
+@contextlib.contextmanager
+def session(cmd, **popen):
+    """A child in a session of its own that `stop_all_runs` can end; when the block ends,
+    the session is killed whole and the child reaped, whatever happened in it."""
     if _stopping.is_set():
         raise InterruptedError("the runner is stopping")
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL, **popen)
     with _live_lock:
         _live.add(proc)
-    note = ""
     try:
+        yield proc
+    finally:
+        with _live_lock:
+            _live.discard(proc)
+        _kill_group(proc)  # also what the child left in its session (a build's compilers)
+        proc.wait()
+
+
+def _communicate(cmd, cwd, env, deadline):
+    """(stdout, stderr, exit status, note) of the shim's run; the shim is gone afterwards."""
+    note = ""
+    with session(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE) as proc:
         try:
             out, err = proc.communicate(timeout=deadline)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             out, err = proc.communicate()
             note = "the runner had to kill the run (the reaper did not finish)"
-    finally:
-        with _live_lock:
-            _live.discard(proc)
-        if proc.poll() is None:
-            _kill_group(proc)
-            proc.wait()
     return out, err, proc.returncode, note
 
 
