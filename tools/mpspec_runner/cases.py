@@ -180,6 +180,8 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
                 out.append(f"{at}: {key} {problem}")
         if do == "create":
             handles.add(step.get("p"))
+        if do == "drop":
+            handles.discard(step.get("p"))
         if "as" in step:
             labels.add(step["as"])
         if do == "exit" and where == "main" and not (0 <= step.get("code", 0) < DRIVER_EXIT_RESERVED):
@@ -194,7 +196,7 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
 def check_field(kind, value, do, targets, vars_, handles):
     if kind == "handle":
         if value in ("current", "parent"):
-            return None if do not in ("create", "start", "set_daemon") else "must be a created handle"
+            return None if do not in ("create", "start", "set_daemon", "drop") else "must be a created handle"
         return None if value in handles else f"{value!r} is not created before this step"
     if kind == "label":
         return None if isinstance(value, str) and ID.fullmatch(value.replace("_", "-")) else "must be a simple name"
@@ -256,8 +258,11 @@ def lint_expect(expect, labels):
                 refs.add(m[k])
     for t in expect.get("timing", []):
         out += [f"expect.timing: unknown key {k!r}" for k in t if k not in spec["timing"]]
-        if "from" not in t or "to" not in t or ("min" not in t and "max" not in t):
-            out.append("expect.timing: needs from, to and min and/or max")
+        if "from" not in t or "to" not in t or not {"min", "max", "median_max_ms"} & set(t):
+            out.append("expect.timing: needs from, to and min and/or max (units), or "
+                       "median_max_ms")
+        elif "median_max_ms" in t and {"min", "max"} & set(t):
+            out.append("expect.timing: median_max_ms (absolute) or min/max (units), not both")
         for k in ("from", "to"):
             ref = t.get(k, "")
             if not ref.startswith("@"):

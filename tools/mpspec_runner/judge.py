@@ -7,6 +7,7 @@ ${int} for any integer and ${label} for the value a step recorded under that lab
 """
 import json
 import re
+import statistics
 
 TEMPLATE_REF = re.compile(r"\$\{([^}]*)\}")  # ${int} / ${label}; the lint (cases.py) uses it too
 
@@ -173,6 +174,8 @@ class Judge:
         return [ev.get(key) for ev in self.events.get(label, [])]
 
     def timing(self, t):
+        if "median_max_ms" in t:
+            return self.median_timing(t)
         lo, hi = t.get("min"), t.get("max")
         name = f"time from {t['from']} to {t['to']}"
         expected = (f"{lo} .. {hi} units" if lo is not None and hi is not None
@@ -187,6 +190,22 @@ class Judge:
                  else f"{min(spans):.2f} .. {max(spans):.2f} units")
         return Check(name, expected, shown, ok)
 
+
+    def median_timing(self, t):
+        """The median, in milliseconds, of the spans from the k-th `from` event to the k-th
+        `to` event (in time order): for a claim that a unit is too coarse to see, measured
+        over many repetitions so that one slow wake-up on a loaded machine does not decide."""
+        name = f"median time from {t['from']} to {t['to']}"
+        expected = f"<= {t['median_max_ms']} ms"
+        a = sorted(x for x in self.times(t["from"]) if x is not None)
+        b = sorted(x for x in self.times(t["to"]) if x is not None)
+        if not a or len(a) != len(b):
+            return Check(name, expected, f"{len(a)} {t['from']} and {len(b)} {t['to']} events",
+                         False)
+        spans = [(y - x) * 1000 for x, y in zip(a, b)]
+        median = statistics.median(spans)
+        shown = f"{median:.2f} ms (over {len(spans)}: {min(spans):.2f} .. {max(spans):.2f})"
+        return Check(name, expected, shown, median <= t["median_max_ms"])
 
 def show_lines(lines):
     return [line if isinstance(line, str) else f"re:{line['re']}" for line in lines]

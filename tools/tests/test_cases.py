@@ -180,6 +180,24 @@ class LintTest(unittest.TestCase):
         self.assertEqual(lint(with_main({"do": "join", "p": "current"})), [])
         self.assertProblem(with_main({"do": "start", "p": "current"}), "p must be a created handle")
 
+    def test_a_dropped_handle_is_gone(self):
+        self.assertEqual(lint(with_main({"do": "create", "p": "w"}, {"do": "drop", "p": "w"},
+                                        {"do": "create", "p": "w"}, {"do": "start", "p": "w"})),
+                         [])
+        self.assertProblem(with_main({"do": "create", "p": "w"}, {"do": "drop", "p": "w"},
+                                     {"do": "start", "p": "w"}),
+                           "step 3 (start): p 'w' is not created before this step")
+        self.assertProblem(with_main({"do": "drop", "p": "current"}), "p must be a created handle")
+
+    def test_median_timing_is_absolute_and_alone(self):
+        ok = with_main({"do": "mark", "as": "a"}, {"do": "mark", "as": "b"},
+                       expect={"timing": [{"from": "a", "to": "b", "median_max_ms": 5}]})
+        self.assertEqual(lint(ok), [])
+        both = with_main({"do": "mark", "as": "a"}, {"do": "mark", "as": "b"},
+                         expect={"timing": [{"from": "a", "to": "b", "median_max_ms": 5,
+                                             "max": 1}]})
+        self.assertProblem(both, "median_max_ms (absolute) or min/max (units), not both")
+
     def test_repeat_steps_are_linted_and_create_handles(self):
         ok = with_main({"do": "repeat", "times": 2, "steps": [
             {"do": "create", "p": "w{i}"}, {"do": "start", "p": "w{i}"}]},

@@ -330,6 +330,31 @@ class TimingTest(unittest.TestCase):
         self.assertFalse(self.check({"from": "j.t0", "to": "j", "max": 100}, [op("j", t=101)]).ok)
 
 
+class MedianTimingTest(unittest.TestCase):
+    def check(self, trace, bound=5):
+        t = {"from": "done", "to": "joined", "median_max_ms": bound}
+        return named(checks({"timing": [t]}, trace=trace), "median time from")
+
+    def test_kth_from_pairs_with_kth_to_and_the_median_decides(self):
+        # Spans 1, 2, 30 ms: one slow wake-up does not decide, the median (2 ms) does.
+        trace = [op("done", t=10.0), op("joined", t=10.001), op("done", t=20.0),
+                 op("joined", t=20.002), op("joined", t=30.030), op("done", t=30.0)]
+        c = self.check(trace)
+        self.assertTrue(c.ok)
+        self.assertEqual(c.observed, "2.00 ms (over 3: 1.00 .. 30.00)")
+        self.assertFalse(self.check(trace, bound=1.5).ok)
+
+    def test_a_polling_join_fails(self):
+        trace = []
+        for k in range(21):
+            trace += [op("done", t=k * 1.0), op("joined", t=k * 1.0 + (k % 7) * 0.003)]
+        self.assertFalse(self.check(trace).ok)  # spans 0..18 ms, median 9 ms
+
+    def test_unpaired_events_fail(self):
+        self.assertFalse(self.check([op("done", t=1.0)]).ok)
+        self.assertFalse(self.check([]).ok)
+
+
 class ProcessesTest(unittest.TestCase):
     def test_gone(self):
         trace = [op("w", 42)]

@@ -32,7 +32,7 @@ const std::set<std::string> kOps = {
     "close",    "name",          "daemon",   "pid",        "exitcode",        "repr",
     "sentinel", "wait_sentinel", "set_name", "set_daemon", "active_children", "cpu_count",
     "getpid",   "getppid",       "mark",     "open_fds",   "reaped"};
-const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore",
+const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore", "drop",
                                        "exit",  "return", "raise", "crash", "end"};
 
 double monotonic() {
@@ -126,6 +126,8 @@ void Program::run(const json& steps) {
       g_vars[step["var"].get<std::string>()] = step["value"];
     } else if (what == "ignore") {
       std::signal(signal_number(step["signal"]), SIG_IGN);
+    } else if (what == "drop") {
+      handles_.erase(step["p"].get<std::string>());
     } else if (what == "return") {
       return;  // the target's value is ignored, as API.md says
     } else if (what == "raise") {

@@ -5,6 +5,7 @@ step lists looked up by name in the scenario, so a child needs only the target's
 name and its args. Everything a step observes goes to the trace as one JSON line,
 written with a single write() so lines from many processes never interleave.
 """
+import gc
 import json
 import multiprocessing
 import multiprocessing.connection
@@ -20,7 +21,7 @@ EXIT_UNSUPPORTED = 101
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
        "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped"}
-EFFECTS = {"print", "flush", "sleep", "set", "ignore"}
+EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
 STEPS = OPS | EFFECTS | TERMINALS
 
@@ -105,6 +106,9 @@ class Program:
                 variables()[step["var"]] = step["value"]
             elif do == "ignore":
                 signal.signal(signal.Signals[step["signal"]], signal.SIG_IGN)
+            elif do == "drop":
+                del self.handles[step["p"]]
+                gc.collect()  # what a reference cycle still holds is released now too
             elif do == "return":
                 return step.get("value")
             elif do == "raise":
@@ -113,7 +117,8 @@ class Program:
                 sys.exit(step["message"] if "message" in step else step.get("code", 0))
             elif do == "crash":
                 sig = signal.Signals[step["signal"]]
-                signal.signal(sig, signal.SIG_DFL)
+                if sig != signal.SIGKILL:  # whose action cannot be changed (EINVAL)
+                    signal.signal(sig, signal.SIG_DFL)
                 os.kill(os.getpid(), sig)
                 time.sleep(60)
             elif do == "end":
