@@ -10,7 +10,7 @@ import datetime
 import signal
 import tomllib
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import execute, explain, samples
@@ -212,6 +212,3 @@ def results_document(cases, adapters, results, unit):
                        "example": c.data.get("example", "")} for c in cases],
             "results": [r.record() for r in results]}
 
-
-def without_oracle(options):
-    return replace(options, oracle=None)

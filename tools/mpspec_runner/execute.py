@@ -99,8 +99,9 @@ class Sandbox:
     and, where the machine has a writable pids cgroup, a process cap; the grader also runs
     submissions as an unprivileged user (`user`, when the runner is root)."""
 
-    def __init__(self, output_cap=1 << 20, pids_max=512, user=None):
+    def __init__(self, output_cap=1 << 20, pids_max=512, user=None, env=None):
         self.output_cap, self.pids_max, self.user = output_cap, pids_max, user
+        self.env = env or {}  # set for the driver after the clean environment (sanitizers)
 
 
 DEFAULT_SANDBOX = Sandbox()
@@ -287,7 +288,8 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
     with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp, \
             run_cgroups(sandbox, user) as cgroup_options:
         folder = RunFolder(tmp, case, unit, user)
-        env = dict(clean_env(python), MPSPEC_TRACE_FD="3", MPSPEC_TRACE_PATH=str(folder.trace))
+        env = dict(clean_env(python), **sandbox.env, MPSPEC_TRACE_FD="3",
+                   MPSPEC_TRACE_PATH=str(folder.trace))
         options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
                    *(["--user", str(user)] if user is not None else [])]
         cmd = [sys.executable, str(SHIM), str(folder.report), str(folder.trace), str(timeout),
@@ -319,15 +321,28 @@ def _read_report(obs, folder, code):
 
 
 def parse_trace(data):
-    """The trace's events; a line that is not a JSON object is kept as a 'garbled' event."""
+    """The trace's events. A line that is not an event of the protocol's shape is kept as a
+    'garbled' event (which fails the case): the run can write anything there, and nothing it
+    writes may break the judge."""
     events = []
     for line in data.decode("utf-8", errors="replace").splitlines():
         try:
             ev = json.loads(line)
         except ValueError:
             ev = None
-        events.append(ev if isinstance(ev, dict) else {"ev": "garbled", "line": line[:200]})
+        events.append(ev if well_formed(ev) else {"ev": "garbled", "line": line[:200]})
     return events
+
+
+def well_formed(ev):
+    """An object with a string `ev`; an op's names are strings and its times numbers."""
+    if not isinstance(ev, dict) or not isinstance(ev.get("ev"), str):
+        return False
+    if ev["ev"] != "op":
+        return True
+    names_ok = all(isinstance(ev.get(k, ""), str) for k in ("do", "p", "as", "proc", "error"))
+    times_ok = all(type(ev.get(k, 0.0)) in (int, float) for k in ("t", "t0", "pid"))
+    return names_ok and times_ok
 
 
 def classify(obs, case, unit, sandbox):

@@ -20,7 +20,7 @@ import time
 import tomllib
 import traceback
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import build, core, execute, grade_report, samples
@@ -33,6 +33,11 @@ NOBODY = 65534
 # submission's fork bomb sooner and with less damage to gradings running beside it.
 PIDS_MAX = 128
 SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX)
+# The sanitizer run's options come from the grader: the environment overrides what a
+# submission's own __asan_default_options says (a log_path would hide its reports).
+SANITIZER_SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, env={
+    "ASAN_OPTIONS": "log_path=stderr:detect_leaks=1:abort_on_error=0:halt_on_error=1",
+    "UBSAN_OPTIONS": "log_path=stderr:print_stacktrace=1:halt_on_error=0"})
 # A submission's driver runs from a folder named so: its processes can be told by it.
 DRIVER_PREFIX = "mpspec-driver-"
 ADDRESS = re.compile(r"0x[0-9a-f]+")
@@ -136,10 +141,10 @@ def credit(result, rubric):
     return 0.0
 
 
-def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None):
+def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None, name=None):
     """The grade of one submission. A fault of the grader (an exception, a run the harness
     could not carry out) leaves `harness` set and no score: it is never the student's."""
-    g = Grade(name=submission_name(submission), source=str(submission))
+    g = Grade(name=name or submission_name(submission), source=str(submission))
     g.max_score = float(rubric.get("max_score", 100))
     t0 = time.monotonic()
     try:
@@ -153,7 +158,28 @@ def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None):
 
 
 def submission_name(submission):
-    return Path(submission).name.removesuffix(".zip").removesuffix(".tgz").removesuffix(".tar.gz")
+    name = Path(submission).name
+    for suffix in (".zip", ".tgz", ".tar.gz", ".tar.xz", ".tar.bz2", ".tar"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def distinct_names(submissions):
+    """A name per submission for its folder and gradebook row: its own, or with its parent
+    folder's when two share it (alice/submission, bob/submission), and a number if need be
+    (x.zip, x.tar.gz)."""
+    plain = [submission_name(s) for s in submissions]
+    names = [n if plain.count(n) == 1 else f"{Path(s).resolve().parent.name}-{n}"
+             for s, n in zip(submissions, plain)]
+    seen = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    numbered = {}
+    for i, n in enumerate(names):
+        if seen[n] > 1:
+            numbered[n] = numbered.get(n, 0) + 1
+            names[i] = f"{n}-{numbered[n]}"
+    return names
 
 
 def grade_steps(g, src, rubric, loaded, opts, progress):
@@ -245,7 +271,7 @@ def sanitizer_findings(name, impl, build_dir, loaded, options, jobs):
     found = []
     with staged(built.driver, name) as driver:
         results = core.run_cases(loaded, core.Adapter("sanitized", driver),
-                                 core.without_oracle(options), jobs)
+                                 replace(options, oracle=None, sandbox=SANITIZER_SANDBOX), jobs)
     for r in results:
         for line in r.observation.stderr if r.observation else []:
             m = SANITIZER_REPORT.search(line)
@@ -325,8 +351,8 @@ def grade_all(opts, rubric, loaded, out):
     show = grade_report.Progress(len(opts.submissions))
     grades = []
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.parallel))
-    futures = [pool.submit(grade_one, s, rubric, loaded, opts, show.update)
-               for s in opts.submissions]
+    futures = [pool.submit(grade_one, s, rubric, loaded, opts, show.update, n)
+               for s, n in zip(opts.submissions, distinct_names(opts.submissions))]
     try:
         for fut in concurrent.futures.as_completed(futures):
             g = fut.result()

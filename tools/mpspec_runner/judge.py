@@ -71,6 +71,9 @@ class Judge:
                                 "gone" if pids else "a recorded pid", ", ".join(alive) or
                                 ("gone" if pids else "no pid recorded"), bool(pids) and not alive))
         checks.append(self.unexpected_errors())
+        garbled = [ev.get("line", "") for ev in obs.trace if ev.get("ev") == "garbled"]
+        checks.append(Check("trace lines well-formed", "all", f"{len(garbled)} malformed, the "
+                            f"first: {garbled[0]!r}" if garbled else "all", not garbled))
         leaked = obs.report.get("leaked", [])
         checks.append(Check("no process of the run left", "none",
                             "; ".join(f"pid {p['pid']} {p['state']} {p['cmd'] or p['comm']}" for p in leaked)

@@ -103,6 +103,13 @@ class FeedbackTest(unittest.TestCase):
         self.assertIn("error: expected ';'", text)
 
 
+class NamesTest(unittest.TestCase):
+    def test_same_named_submissions_get_distinct_folders(self):
+        self.assertEqual(grade.distinct_names(["a/alice", "x/submission", "y/submission",
+                                               "z/q.zip", "z/q.tar.gz", "w/k.tgz"]),
+                         ["alice", "x-submission", "y-submission", "z-q-1", "z-q-2", "k"])
+
+
 class HarnessFaultTest(unittest.TestCase):
     def test_no_score_in_the_gradebook_and_the_json_line(self):
         g = grade.Grade(name="carol", source="carol/", max_score=100.0,

@@ -5,7 +5,7 @@ import unittest
 from pathlib import Path
 from types import SimpleNamespace
 
-from mpspec_runner import cases, judge
+from mpspec_runner import cases, execute, judge
 
 
 def op(label, value=None, error=None, t=None, t0=None, pid=None):
@@ -353,6 +353,30 @@ class MedianTimingTest(unittest.TestCase):
     def test_unpaired_events_fail(self):
         self.assertFalse(self.check([op("done", t=1.0)]).ok)
         self.assertFalse(self.check([]).ok)
+
+
+class HostileTraceTest(unittest.TestCase):
+    """What a run writes to its trace cannot break the judge: a line that is not an event of
+    the protocol's shape fails the case it was written in, and only that case."""
+
+    LINES = [b"42", b"[1, 2]", b"null", b"not json", b'{"ev": 3}',
+             b'{"ev": "op", "as": ["x"], "do": "mark"}', b'{"ev": "op", "as": "x", "t": "soon"}',
+             b'{"ev": "op", "as": "x", "do": "mark", "t": 1.5, "value": null}']
+
+    def test_malformed_lines_become_garbled_events(self):
+        events = execute.parse_trace(b"\n".join(self.LINES) + b"\n\xff\xfe")
+        self.assertEqual([e["ev"] for e in events], ["garbled"] * 7 + ["op", "garbled"])
+
+    def test_a_garbled_trace_fails_the_case_and_the_judge_survives(self):
+        trace = execute.parse_trace(b"\n".join(self.LINES))
+        result = checks({"results": {"x": {"null": True}}}, trace=trace)
+        c = named(result, "trace lines well-formed")
+        self.assertFalse(c.ok)
+        self.assertIn("7 malformed", c.observed)
+        self.assertTrue(named(result, "result x").ok)
+
+    def test_a_clean_trace_passes(self):
+        self.assertTrue(named(checks({}, trace=[op("x", 1)]), "trace lines well-formed").ok)
 
 
 class ProcessesTest(unittest.TestCase):
