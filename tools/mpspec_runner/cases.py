@@ -263,6 +263,10 @@ def lint_expect(expect, labels):
                        "median_max_ms")
         elif "median_max_ms" in t and {"min", "max"} & set(t):
             out.append("expect.timing: median_max_ms (absolute) or min/max (units), not both")
+        if "baseline" in t and not (isinstance(t["baseline"], list) and len(t["baseline"]) == 2
+                                    and "median_max_ms" in t):
+            out.append("expect.timing: baseline is a [from, to] pair, with median_max_ms")
+        refs |= {r for r in t.get("baseline", []) if isinstance(r, str)}
         for k in ("from", "to"):
             ref = t.get(k, "")
             if not ref.startswith("@"):

@@ -350,6 +350,21 @@ class MedianTimingTest(unittest.TestCase):
             trace += [op("done", t=k * 1.0), op("joined", t=k * 1.0 + (k % 7) * 0.003)]
         self.assertFalse(self.check(trace).ok)  # spans 0..18 ms, median 9 ms
 
+    def test_a_baseline_takes_off_the_implementations_own_wake_up(self):
+        # join wakes 8 ms after the end, the sentinel 7 ms after: 1 ms over the baseline.
+        trace = []
+        for k in range(5):
+            trace += [op("done", t=k * 1.0), op("joined", t=k * 1.0 + 0.008),
+                      op("s_done", t=k * 1.0 + 0.5), op("ready", t=k * 1.0 + 0.507)]
+        t = {"from": "done", "to": "joined", "median_max_ms": 5,
+             "baseline": ["s_done", "ready"]}
+        c = named(checks({"timing": [t]}, trace=trace), "median time from")
+        self.assertTrue(c.ok, c.observed)
+        self.assertIn("baseline 7.00 ms", c.observed)
+        self.assertFalse(self.check(trace).ok)  # 8 ms without the baseline
+        t["baseline"] = ["s_done", "nothing"]
+        self.assertFalse(named(checks({"timing": [t]}, trace=trace), "median time from").ok)
+
     def test_unpaired_events_fail(self):
         self.assertFalse(self.check([op("done", t=1.0)]).ok)
         self.assertFalse(self.check([]).ok)
