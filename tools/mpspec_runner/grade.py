@@ -10,7 +10,6 @@ import argparse
 import concurrent.futures
 import contextlib
 import os
-import hashlib
 import re
 import shutil
 import sys
@@ -23,7 +22,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import build, core, execute, grade_report, samples
+from . import build, core, execute, grade_report, unpack
 from . import cases as casemod
 from .verdict import Verdict
 
@@ -84,41 +83,6 @@ def load_rubric(path):
 def case_points(case, rubric):
     return (case.weight * rubric["levels"].get(case.level, 1.0)
             * rubric["sections"].get(case.data.get("section", ""), 1.0))
-
-
-def unpack(submission, scratch):
-    """The implementation directory of a submission, copied or extracted into scratch."""
-    src, dest = Path(submission), Path(scratch) / "submission"
-    if dest.exists():
-        shutil.rmtree(dest)
-    if not src.exists():
-        raise ValueError(f"{src} does not exist")
-    if src.is_dir():
-        if samples.is_sample(src):
-            return build.implementation_dir(src, scratch)
-        shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".git", "build"))
-    elif src.suffix == ".zip":
-        with zipfile.ZipFile(src) as z:
-            for name in z.namelist():  # no absolute paths, no way out of dest
-                if name.startswith("/") or ".." in Path(name).parts:
-                    raise ValueError(f"{src}: unsafe path in the archive: {name}")
-            z.extractall(dest)
-    elif src.name.endswith((".tar.gz", ".tgz", ".tar", ".tar.xz", ".tar.bz2")):
-        with tarfile.open(src) as t:
-            t.extractall(dest, filter="data")  # the 'data' filter refuses links and paths out
-    else:
-        raise ValueError(f"{src}: not a directory, .zip or tarball")
-    headers = sorted(dest.rglob("include/mp/process.hpp"), key=lambda p: len(p.parts))
-    if not headers:
-        raise ValueError(f"{src}: no include/mp/process.hpp (see shared/API.md for the layout)")
-    return headers[0].parent.parent.parent
-
-
-def digest(impl_dir):
-    h = hashlib.sha256()
-    for f in sorted(p for p in Path(impl_dir).rglob("*") if p.is_file()):
-        h.update(str(f.relative_to(impl_dir)).encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:12]
 
 
 def fork_bomb(result):
@@ -185,11 +149,11 @@ def distinct_names(submissions):
 def grade_steps(g, src, rubric, loaded, opts, progress):
     scratch = Path(opts.build_root) / g.name
     try:
-        impl = unpack(src, scratch / "unpacked")
+        impl = unpack.unpack(src, scratch / "unpacked")
     except (OSError, ValueError, RuntimeError, tarfile.TarError, zipfile.BadZipFile) as e:
         g.problem = str(e)
         return
-    key = digest(impl)
+    key = unpack.digest(impl)
     progress(g.name, "building")
     built = build.build_driver(impl, scratch / f"build-{key}")
     g.build_ok, g.build_output = built.ok, built.output
