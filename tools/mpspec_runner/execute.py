@@ -99,8 +99,10 @@ class Sandbox:
     and, where the machine has a writable pids cgroup, a process cap; the grader also runs
     submissions as an unprivileged user (`user`, when the runner is root)."""
 
-    def __init__(self, output_cap=1 << 20, pids_max=512, user=None, env=None):
+    def __init__(self, output_cap=1 << 20, pids_max=512, user=None, env=None,
+                 memory_max=2 << 30):
         self.output_cap, self.pids_max, self.user = output_cap, pids_max, user
+        self.memory_max = memory_max  # bytes, for the whole run (a memory cgroup)
         self.env = env or {}  # set for the driver after the clean environment (sanitizers)
 
 
@@ -175,13 +177,34 @@ def run_cgroups(sandbox, user):
         # A cpu cgroup of its own makes the whole run weigh as one process in the scheduler:
         # a fork bomb's hundreds of spinning processes cannot starve the reaper or the machine.
         cpu = make_cgroup("cpu", user=user)
-        if cpu is not None:
-            made.append(cpu)
-            options += ["--cpu-cgroup", str(cpu)]
-        yield options
+        memory = make_cgroup("memory", (memory_limit_file("memory"), sandbox.memory_max),
+                             user=user)
+        for path in (p for p in (cpu, memory) if p is not None):
+            made.append(path)
+            options += ["--join-cgroup", str(path)]
+        yield options, memory
     finally:
         for path in made:
             remove_cgroup(path)
+
+
+def memory_limit_file(controller):
+    """cgroup v1 and v2 name the memory limit differently."""
+    root = cgroup_root(controller)
+    return "memory.max" if root is not None and root.name != controller else \
+        "memory.limit_in_bytes"
+
+
+def oom_killed(memory):
+    """True once the kernel killed a process of the memory cgroup for its limit."""
+    if memory is None:
+        return False
+    for name in ("memory.events", "memory.oom_control"):  # v2, v1
+        for line in _read(memory / name).splitlines():
+            key, _, count = line.partition(" ")
+            if key == "oom_kill" and count.strip() not in ("", "0"):
+                return True
+    return False
 
 
 # ---- the run's folder ---------------------------------------------------------------------
@@ -286,7 +309,7 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
     grace = max(1.0, 10 * unit)
     user = sandbox.user if sandbox.user is not None and os.geteuid() == 0 else None
     with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp, \
-            run_cgroups(sandbox, user) as cgroup_options:
+            run_cgroups(sandbox, user) as (cgroup_options, memory):
         folder = RunFolder(tmp, case, unit, user)
         env = dict(clean_env(python), **sandbox.env, MPSPEC_TRACE_FD="3",
                    MPSPEC_TRACE_PATH=str(folder.trace))
@@ -302,6 +325,8 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         obs.stdout = out.decode(errors="replace").splitlines()
         obs.stderr = err.decode(errors="replace").splitlines()
         _read_report(obs, folder, code)
+        if oom_killed(memory):
+            obs.report["memory_limit"] = True
         obs.trace = parse_trace(read_bounded(folder.trace, TRACE_LIMIT))
     classify(obs, case, unit, sandbox)
     return obs
@@ -353,6 +378,9 @@ def classify(obs, case, unit, sandbox):
     if report.get("flood"):
         obs.outcome, obs.note = "error", (f"stopped: the run printed more than "
                                           f"{sandbox.output_cap} bytes")
+    elif report.get("memory_limit"):
+        obs.outcome, obs.note = "error", (f"stopped: the run used more than "
+                                          f"{sandbox.memory_max >> 20} MiB of memory")
     elif report.get("pids_limit"):
         obs.outcome, obs.note = "error", (f"stopped: the run created processes without end "
                                           f"(a fork bomb): fork() met the limit of "

@@ -31,10 +31,10 @@ NOBODY = 65534
 # No case needs more than a dozen processes; a lower cap than the runner's stops a
 # submission's fork bomb sooner and with less damage to gradings running beside it.
 PIDS_MAX = 128
-SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX)
+SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, memory_max=1 << 30)
 # The sanitizer run's options come from the grader: the environment overrides what a
 # submission's own __asan_default_options says (a log_path would hide its reports).
-SANITIZER_SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, env={
+SANITIZER_SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, memory_max=1 << 30, env={
     "ASAN_OPTIONS": "log_path=stderr:detect_leaks=1:abort_on_error=0:halt_on_error=1",
     "UBSAN_OPTIONS": "log_path=stderr:print_stacktrace=1:halt_on_error=0"})
 # A submission's driver runs from a folder named so: its processes can be told by it.

@@ -1,7 +1,7 @@
 """The reaper: the first process of a case's run (PID 1 of its namespace, or a subreaper).
 
     python3 shim.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S [--output-cap BYTES]
-                    [--cgroup DIR] [--cpu-cgroup DIR] [--user UID] -- DRIVER ARGS...
+                    [--cgroup DIR] [--join-cgroup DIR]... [--user UID] -- DRIVER ARGS...
 
 Starts the driver in its own session, waits for it (at most TIMEOUT_S), notes when the
 main program exited and which processes of the run still existed at that moment, gives
@@ -138,14 +138,14 @@ def join_cgroup(path):
         f.write("0")  # "the writing process": the driver and everything it starts follow
 
 
-def limits(user, cpu_cgroup, pids_cgroup):
-    """Runs in the child before exec: it joins the cpu cgroup, output files are capped at
+def limits(user, cgroups, pids_cgroup):
+    """Runs in the child before exec: it joins the cpu and memory cgroups, output files are capped at
     64 MiB (SIGXFSZ past it) and, for an unprivileged user without a pids cgroup,
     RLIMIT_NPROC stands in for it. (Only then: RLIMIT_NPROC counts every process of the
     user, so one run's fork bomb would make the forks of runs beside it fail.) (`resource` is imported
     up front: after the switch of user, the interpreter's own files may be unreadable.)"""
-    if cpu_cgroup:
-        join_cgroup(cpu_cgroup)
+    for path in cgroups:
+        join_cgroup(path)
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
     if user is not None and not pids_cgroup:
         resource.setrlimit(resource.RLIMIT_NPROC, (512, 512))
@@ -161,7 +161,7 @@ def parse_args(argv):
     ap.add_argument("grace", type=float)
     ap.add_argument("--output-cap", type=int, default=1 << 20)
     ap.add_argument("--cgroup")
-    ap.add_argument("--cpu-cgroup")
+    ap.add_argument("--join-cgroup", action="append", default=[])
     ap.add_argument("--user", type=int)
     return ap.parse_args(argv[:split]), argv[split + 1:]
 
@@ -188,7 +188,7 @@ def spawn(args, driver):
                                          "extra_groups": []}
     return subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
-                            preexec_fn=lambda: limits(args.user, args.cpu_cgroup, args.cgroup),
+                            preexec_fn=lambda: limits(args.user, args.join_cgroup, args.cgroup),
                             **user)
 
 

@@ -1,0 +1,44 @@
+"""The sandbox of a run (tools/mpspec_runner/execute.py), with made-up adapters: a run that
+uses too much memory is stopped and said so, and nothing of it is left."""
+import os
+import stat
+import tempfile
+import unittest
+from pathlib import Path
+
+from mpspec_runner import cases, execute
+
+CASE = cases.load(cases.SPEC / "10.4.5-join" / "join-waits.toml")
+HOG = """#!/usr/bin/env python3
+import sys
+block = bytearray(256 << 20)
+for i in range(0, len(block), 4096):  # touch every page, so that it counts
+    block[i] = 1
+print("survived")
+"""
+
+
+@unittest.skipIf(execute.cgroup_root("memory") is None, "no writable memory cgroup here")
+class MemoryLimitTest(unittest.TestCase):
+    def play(self, memory_max):
+        with tempfile.TemporaryDirectory() as tmp:
+            hog = Path(tmp) / "hog"
+            hog.write_text(HOG)
+            hog.chmod(hog.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+            os.chmod(tmp, 0o755)
+            return execute.play(CASE, hog, 0.2, sandbox=execute.Sandbox(memory_max=memory_max))
+
+    def test_a_run_over_its_memory_is_stopped_and_says_so(self):
+        obs = self.play(64 << 20)
+        self.assertEqual(obs.outcome, "error")
+        self.assertIn("more than 64 MiB of memory", obs.note)
+        self.assertNotIn("survived", obs.stdout)
+
+    def test_a_run_within_its_memory_is_not(self):
+        obs = self.play(1 << 30)
+        self.assertIn("survived", obs.stdout)
+        self.assertFalse(obs.report.get("memory_limit"))
+
+
+if __name__ == "__main__":
+    unittest.main()
