@@ -54,10 +54,21 @@ def brief(lines, verbose=False, head=4, tail=8, width=1000):
     return text or "(nothing)"
 
 
+# A report row shows this many lines of a value at most (a run's output can be a megabyte).
+MOST_LINES, LINE_WIDTH = 40, 300
+
+
 def fmt(value):
+    """A value as the lines of a report's column: a list line by line, a long string
+    wrapped; the first and last lines of a very long one, each line cut at LINE_WIDTH."""
     if isinstance(value, list):
-        return [show(v) for v in value] or ["(nothing)"]
-    return textwrap.wrap(show(value), 100) or [""]
+        lines = [show(v) for v in value] or ["(nothing)"]
+    else:
+        lines = textwrap.wrap(show(value), 100) or [""]
+    if len(lines) > MOST_LINES:
+        head, tail = MOST_LINES * 3 // 4, MOST_LINES // 4
+        lines = [*lines[:head], f"… ({len(lines) - head - tail} more lines) …", *lines[-tail:]]
+    return [line if len(line) <= LINE_WIDTH else line[:LINE_WIDTH] + "…" for line in lines]
 
 
 def zip_longest(a, b):

@@ -7,7 +7,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from mpspec_runner import cases, core, grade, grade_report
+from mpspec_runner import cases, core, explain, grade, grade_report
 from mpspec_runner.judge import Check
 from mpspec_runner.verdict import Verdict
 
@@ -139,6 +139,15 @@ class HarnessFaultTest(unittest.TestCase):
         self.assertIn("RuntimeError: boom", g.harness)
         self.assertEqual(g.score, 0.0)
         self.assertEqual(g.results, [])
+
+
+class ReportSizeTest(unittest.TestCase):
+    def test_a_flood_of_output_is_not_copied_into_the_report(self):
+        lines = explain.fmt([f"line {n} " + "x" * 5000 for n in range(100000)])
+        self.assertLessEqual(len(lines), explain.MOST_LINES + 1)
+        self.assertIn("more lines", "".join(lines))
+        self.assertTrue(all(len(line) <= explain.LINE_WIDTH + 1 for line in lines))
+        self.assertEqual(lines[-1][:10], "line 99999")
 
 
 if __name__ == "__main__":
