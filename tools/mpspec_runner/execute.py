@@ -317,8 +317,11 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
                    *(["--user", str(user)] if user is not None else [])]
         cmd = [sys.executable, str(SHIM), str(folder.report), str(folder.trace), str(timeout),
                str(grace), *options, "--", str(adapter_path), str(folder.scenario)]
-        if isolation() == "namespace":
+        if isolation() == "namespace":  # --mount-proc: a mount namespace of the run's own
             cmd = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] + cmd
+            keep = [folder.root, Path(adapter_path).resolve().parent, ROOT]
+            at = cmd.index("--")
+            cmd[at:at] = [a for k in keep for a in ("--private-tmp", str(k))]
         t0 = time.monotonic()
         out, err, code, obs.note = _communicate(cmd, folder.work, env, timeout + grace + 20)
         obs.seconds = time.monotonic() - t0

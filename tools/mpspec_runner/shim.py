@@ -1,7 +1,8 @@
 """The reaper: the first process of a case's run (PID 1 of its namespace, or a subreaper).
 
     python3 shim.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S [--output-cap BYTES]
-                    [--cgroup DIR] [--join-cgroup DIR]... [--user UID] -- DRIVER ARGS...
+                    [--cgroup DIR] [--join-cgroup DIR]... [--user UID] [--private-tmp KEEP]...
+                    -- DRIVER ARGS...
 
 Starts the driver in its own session, waits for it (at most TIMEOUT_S), notes when the
 main program exited and which processes of the run still existed at that moment, gives
@@ -15,6 +16,7 @@ fork bomb meets its pids.max); `--user` runs the driver as that unprivileged use
 neither write the instructor's files nor signal the runner.
 """
 import argparse
+import ctypes
 import json
 import resource
 import os
@@ -151,6 +153,35 @@ def limits(user, cgroups, pids_cgroup):
         resource.setrlimit(resource.RLIMIT_NPROC, (512, 512))
 
 
+MS_NOSUID, MS_NODEV, MS_BIND = 0x2, 0x4, 0x1000
+PRIVATE_SIZE = "64m"  # each of the run's own /tmp and /dev/shm
+
+
+def mount(source, target, fstype, flags, data):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                  flags, data.encode() if data else None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), target)
+
+
+def private_tmp(keep):
+    """In the run's own mount namespace: an empty, size-limited /tmp and /dev/shm that go
+    with the run, so nothing a run leaves there outlives it and no run sees another's. The
+    folders in `keep` that lie under /tmp (the run's folder, the adapter's, the checkout's)
+    are bound back at their own paths."""
+    held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep
+            if os.path.realpath(path).startswith("/tmp/")]
+    tmpfs = f"size={PRIVATE_SIZE},mode=1777"
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
+    for path, fd in sorted(held, key=lambda kept: len(os.path.realpath(kept[0]))):
+        target = os.path.realpath(path)
+        os.makedirs(target, exist_ok=True)
+        mount(f"/proc/self/fd/{fd}", target, None, MS_BIND, None)
+        os.close(fd)
+    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
+
+
 def parse_args(argv):
     """The options before `--`, and the driver's command line after it."""
     split = argv.index("--")
@@ -163,6 +194,9 @@ def parse_args(argv):
     ap.add_argument("--cgroup")
     ap.add_argument("--join-cgroup", action="append", default=[])
     ap.add_argument("--user", type=int)
+    ap.add_argument("--private-tmp", action="append", default=[], metavar="KEEP",
+                    help="mount an empty /tmp and /dev/shm (in a mount namespace of the "
+                         "run), with the folder KEEP bound back; repeatable")
     return ap.parse_args(argv[:split]), argv[split + 1:]
 
 
@@ -179,6 +213,8 @@ def set_up(args):
     signal.signal(signal.SIGTERM, lambda *_: None)  # the runner stops us with SIGKILL only
     if args.cgroup:
         join_cgroup(args.cgroup)
+    if args.private_tmp:
+        private_tmp(args.private_tmp)
     return namespace
 
 

@@ -40,5 +40,34 @@ class MemoryLimitTest(unittest.TestCase):
         self.assertFalse(obs.report.get("memory_limit"))
 
 
+LITTERER = """#!/bin/sh
+# A run that litters /tmp and /dev/shm, and looks for what the host keeps in /tmp.
+echo litter > /tmp/mpspec-litter-MARK
+echo litter > /dev/shm/mpspec-litter-MARK
+ls /tmp/mpspec-host-MARK 2>/dev/null && echo "saw the host's file"
+cat "$1" > /dev/null && echo "read the scenario"
+"""
+
+
+@unittest.skipIf(execute.isolation() != "namespace", "runs share the host's /tmp here")
+class PrivateTmpTest(unittest.TestCase):
+    def test_a_run_has_its_own_tmp_and_shm_and_leaves_nothing_there(self):
+        mark = f"{os.getpid()}"
+        host_file = Path(f"/tmp/mpspec-host-{mark}")
+        host_file.write_text("host")
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                script = Path(tmp) / "litterer"
+                script.write_text(LITTERER.replace("MARK", mark))
+                script.chmod(0o755)
+                os.chmod(tmp, 0o755)
+                obs = execute.play(CASE, script, 0.2)
+        finally:
+            host_file.unlink()
+        self.assertEqual(obs.stdout, ["read the scenario"], obs.stderr)
+        self.assertFalse(Path(f"/tmp/mpspec-litter-{mark}").exists())
+        self.assertFalse(Path(f"/dev/shm/mpspec-litter-{mark}").exists())
+
+
 if __name__ == "__main__":
     unittest.main()
