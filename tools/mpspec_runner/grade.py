@@ -68,6 +68,7 @@ class Grade:
     problem: str = ""  # why the submission could not be graded at all
     harness: str = ""  # a fault of the grader itself: no grade is given, the instructor is told
     notes: list = field(default_factory=list)  # for the student, beside the score
+    flags: list = field(default_factory=list)  # for the instructor only: lines naming the harness
 
 
 def load_rubric(path):
@@ -154,6 +155,7 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
         g.problem = str(e)
         return
     key = unpack.digest(impl)
+    g.flags = unpack.harness_references(impl)
     progress(g.name, "building")
     built = build.build_driver(impl, scratch / f"build-{key}")
     g.build_ok, g.build_output = built.ok, built.output

@@ -76,6 +76,9 @@ def summary(g):
         lines.append(f"  sanitizer reports: {len(g.sanitizer)} (see feedback.md)")
     if g.warnings:
         lines.append(f"  compiler warnings: {len(g.warnings)}")
+    if g.flags:
+        lines.append("  FLAGGED for a look (the submission names the harness; not penalised):")
+        lines += [f"    {line}" for line in g.flags[:10]]
     return "\n".join(lines)
 
 
@@ -169,7 +172,8 @@ def write_all(g, folder, rubric):
 
 def as_json_line(g):
     return json.dumps({"name": g.name, "score": None if g.harness else g.score,
-                       "max_score": g.max_score, "problem": g.problem, "harness": g.harness, "failed": sorted(r.case.id for r in failed(g)),
+                       "max_score": g.max_score, "problem": g.problem, "harness": g.harness,
+                       "flagged": g.flags, "failed": sorted(r.case.id for r in failed(g)),
                        "sanitizer": g.sanitizer, "warnings": len(g.warnings)})
 
 
@@ -177,13 +181,13 @@ def gradebook(grades, path):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["submission", "score", "max_score", "builds", "cases_passed", "cases_failed",
-                    "sanitizer_reports", "compiler_warnings", "problem"])
+                    "sanitizer_reports", "compiler_warnings", "problem", "flagged_lines"])
         for g in grades:
             if g.harness:  # no score rather than a 0 the student did not earn
                 w.writerow([g.name, "", g.max_score, "", "", "", "", "",
-                            "not graded: the grader failed: " + g.harness.splitlines()[0]])
+                            "not graded: the grader failed: " + g.harness.splitlines()[0], ""])
                 continue
             w.writerow([g.name, g.score, g.max_score, "yes" if g.build_ok else "no",
                         len(g.results) - len(failed(g)), len(failed(g)), len(g.sanitizer),
-                        len(g.warnings), g.problem])
+                        len(g.warnings), g.problem, len(g.flags)])
     return path

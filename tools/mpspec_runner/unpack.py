@@ -102,3 +102,26 @@ def digest(impl_dir):
             for chunk in iter(lambda: data.read(1 << 16), b""):
                 h.update(chunk)
     return h.hexdigest()[:12]
+
+
+# What no implementation of API.md needs to name, but a submission that reaches for the
+# harness (its descriptors, environment, files or adapters) would: flagged for the
+# instructor to look at, never penalised (a comment can mention them innocently).
+SUSPICIOUS = ("MPSPEC_", "mpspec", "trace.jsonl", "scenario.json", "report.json",
+              "/proc/self/cmdline", "/proc/self/exe", "cpython-fork", "cpython-spawn",
+              "cpython-forkserver", "conformance/drivers", "ptrace", "__asan_default_options",
+              "__ubsan_default_options")
+
+
+def harness_references(impl_dir):
+    """'file:line: text' for every line of the implementation that names the harness."""
+    found = []
+    for f in sorted(p for p in Path(impl_dir).rglob("*") if p.is_file()):
+        try:
+            lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for n, line in enumerate(lines, 1):
+            if any(word in line for word in SUSPICIOUS):
+                found.append(f"{f.relative_to(impl_dir)}:{n}: {line.strip()[:160]}")
+    return found

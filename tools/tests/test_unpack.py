@@ -84,5 +84,19 @@ class UnpackTest(unittest.TestCase):
         self.assertEqual((impl / HEADER).read_text(), "// header\n")
 
 
+class HarnessReferencesTest(unittest.TestCase):
+    def test_a_submission_that_names_the_harness_is_flagged(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "src"
+            src.mkdir()
+            (src / "start.cpp").write_text('void f() {\n  setenv("MPSPEC_TRACE_FD", "9", 1);\n}\n')
+            self.assertEqual(unpack.harness_references(tmp),
+                             ['src/start.cpp:2: setenv("MPSPEC_TRACE_FD", "9", 1);'])
+
+    def test_the_reference_is_not(self):
+        self.assertEqual(unpack.harness_references(Path(unpack.__file__).parents[2] /
+                                                   "reference" / "src"), [])
+
+
 if __name__ == "__main__":
     unittest.main()
