@@ -134,12 +134,17 @@ def oracle_lines(case, adapter, options, failed):
 
 def harness_fault(case, adapter, error):
     """The result of a case whose run the harness itself broke."""
-    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
-    at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
     text = "\n".join([head_line(case, adapter.name, Verdict.HARNESS, 0.0),
-                      f"  harness fault: {type(error).__name__}: {error}{at}",
+                      f"  harness fault: {fault_text(error)}",
                       "  this is a fault of the test harness, not of the implementation"])
     return Result(case, adapter.name, Verdict.HARNESS, 0.0, text)
+
+
+def fault_text(error):
+    """An exception of the harness in one line: its type, message and where it was raised."""
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
+    return f"{type(error).__name__}: {error}{at}"
 
 
 def not_run(case, adapter, reason):

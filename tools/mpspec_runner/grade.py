@@ -17,7 +17,6 @@ import tarfile
 import tempfile
 import time
 import tomllib
-import traceback
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -115,9 +114,7 @@ def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None, name=N
     try:
         grade_steps(g, Path(submission), rubric, loaded, opts, progress)
     except Exception as e:  # noqa: BLE001 - one broken grading must not end the batch
-        where = traceback.extract_tb(e.__traceback__)[-1]
-        g.harness = (f"{type(e).__name__}: {e} (at {Path(where.filename).name}:"
-                     f"{where.lineno})")
+        g.harness = core.fault_text(e)
     g.seconds = time.monotonic() - t0
     return g
 
