@@ -26,14 +26,6 @@ class Verdict(enum.StrEnum):
         """True where a conformance run (and its exit code) counts the case as failed."""
         return self not in (Verdict.PASS, Verdict.OPTIONAL, Verdict.XFAIL)
 
-    @property
-    def meaning(self):
-        return MEANING[self]
-
-    @property
-    def symbol(self):
-        return SYMBOL[self]
-
 
 MEANING = {
     Verdict.PASS: "passed",
