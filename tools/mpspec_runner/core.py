@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import execute, explain, samples
+from . import crosscheck, execute, explain, samples
 from .judge import Judge, show
 from .verdict import Verdict
 
@@ -62,12 +62,20 @@ def run_case(case, adapter, options):
     """Plays `case` on `adapter` and judges it. Never raises for a fault of the harness."""
     try:
         obs = execute.play(case, adapter.path, options.unit, options.python, options.sandbox)
-        checks = Judge(case, obs, options.unit).run() if obs.outcome == "ran" else []
+        checks = judged(case, obs, options.unit)
         verdict = decide(case, obs, checks, adapter.expected)
         text = describe(case, adapter, obs, checks, verdict, options)
         return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks)
     except Exception as e:  # noqa: BLE001 - whatever broke, this case's verdict says so
         return harness_fault(case, adapter, e)
+
+
+def judged(case, obs, unit):
+    """The case's checks, and the trace against the kernel's view where the run had one."""
+    if obs.outcome != "ran":
+        return []
+    kernel = crosscheck.check(obs)
+    return Judge(case, obs, unit).run() + ([kernel] if kernel else [])
 
 
 def decide(case, obs, checks, expected):

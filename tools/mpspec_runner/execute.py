@@ -97,11 +97,14 @@ def isolation():
 class Sandbox:
     """What contains a run beyond its namespace and timeout. Every run gets the output cap
     and, where the machine has a writable pids cgroup, a process cap; the grader also runs
-    submissions as an unprivileged user (`user`, when the runner is root)."""
+    submissions as an unprivileged user (`user`, when the runner is root), and with `witness`
+    the reaper traces the run: the judge then checks the trace against what the kernel saw,
+    and a run that executes another program is stopped (witness.py)."""
 
     def __init__(self, output_cap=1 << 20, pids_max=512, user=None, env=None,
-                 memory_max=2 << 30):
+                 memory_max=2 << 30, witness=False):
         self.output_cap, self.pids_max, self.user = output_cap, pids_max, user
+        self.witness = witness
         self.memory_max = memory_max  # bytes, for the whole run (a memory cgroup)
         self.env = env or {}  # set for the driver after the clean environment (sanitizers)
 
@@ -314,7 +317,8 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         env = dict(clean_env(python), **sandbox.env, MPSPEC_TRACE_FD="3",
                    MPSPEC_TRACE_PATH=str(folder.trace))
         options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
-                   *(["--user", str(user)] if user is not None else [])]
+                   *(["--user", str(user)] if user is not None else []),
+                   *(["--witness"] if sandbox.witness else [])]
         cmd = [sys.executable, str(SHIM), str(folder.report), str(folder.trace), str(timeout),
                str(grace), *options, "--", str(adapter_path), str(folder.scenario)]
         if isolation() == "namespace":  # --mount-proc: a mount namespace of the run's own
@@ -388,6 +392,11 @@ def classify(obs, case, unit, sandbox):
         obs.outcome, obs.note = "error", (f"stopped: the run created processes without end "
                                           f"(a fork bomb): fork() met the limit of "
                                           f"{sandbox.pids_max} processes")
+    elif report.get("witness", {}).get("exec"):
+        ran = report["witness"]["exec"][0]
+        obs.outcome, obs.note = "error", (f"stopped: pid {ran.get('pid')} ran another program "
+                                          f"({ran.get('program')}); no implementation of the API "
+                                          f"needs to, and the grader forbids it")
     elif report.get("spawn_error"):
         obs.outcome, obs.note = "harness", f"cannot run the adapter: {report['spawn_error']}"
     elif report.get("timed_out"):

@@ -30,7 +30,7 @@ NOBODY = 65534
 # No case needs more than a dozen processes; a lower cap than the runner's stops a
 # submission's fork bomb sooner and with less damage to gradings running beside it.
 PIDS_MAX = 128
-SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, memory_max=1 << 30)
+SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, memory_max=1 << 30, witness=True)
 # The sanitizer run's options come from the grader: the environment overrides what a
 # submission's own __asan_default_options says (a log_path would hide its reports).
 SANITIZER_SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, memory_max=1 << 30, env={

@@ -2,7 +2,7 @@
 
     python3 shim.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S [--output-cap BYTES]
                     [--cgroup DIR] [--join-cgroup DIR]... [--user UID] [--private-tmp KEEP]...
-                    -- DRIVER ARGS...
+                    [--witness] -- DRIVER ARGS...
 
 Starts the driver in its own session, waits for it (at most TIMEOUT_S), notes when the
 main program exited and which processes of the run still existed at that moment, gives
@@ -13,7 +13,8 @@ The driver's stdout and stderr come through this process, which passes on at mos
 BYTES of them: a run that prints more is stopped as a flood, so a program that prints
 forever cannot fill the runner's memory. `--cgroup` puts the run into a pids cgroup (a
 fork bomb meets its pids.max); `--user` runs the driver as that unprivileged user, so it can
-neither write the instructor's files nor signal the runner.
+neither write the instructor's files nor signal the runner; `--witness` traces the run and
+writes what the kernel saw of it into the report (witness.py).
 """
 import argparse
 import ctypes
@@ -27,6 +28,7 @@ import sys
 import time
 
 import procs  # this script's own folder is on sys.path: no package, no relative import
+import witness
 
 
 def processes():
@@ -39,16 +41,6 @@ def describe(table):
     return [{"pid": pid, "ppid": info[0], "state": info[1], "comm": info[2],
              "cmd": procs.cmdline(pid)}
             for pid, info in sorted(table.items())]
-
-
-def reap_all():
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 class Relay:
@@ -100,23 +92,38 @@ def pids_limit_met(cgroup):
         return False
 
 
-def wait_exit(proc, deadline, relay, cgroup):
+def wakeups():
+    """A pipe that becomes readable on every SIGCHLD (a child ended, a tracee stopped)."""
+    r, w = os.pipe()
+    for fd in (r, w):
+        os.set_blocking(fd, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    return r
+
+
+def drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def wait_exit(proc, deadline, relay, cgroup, children, wake):
     """Wait for the driver to exit; returns its wait status, or None on timeout, flood or
     fork bomb."""
-    try:
-        fd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):
-        fd = None
     while True:
-        pid, status = os.waitpid(proc.pid, os.WNOHANG)
-        if pid:
-            return status
+        children.collect()
+        if proc.pid in children.exits:
+            return children.exits[proc.pid]
         left = deadline - time.monotonic()
         if left <= 0 or relay.flooded or pids_limit_met(cgroup):
             return None
         # 10 ms between looks at pids.events: a bomb that met pids.max is stopped before it
         # has spun for long (every refused fork still copies the parent's page tables).
-        relay.pump(min(left, 0.002 if fd is None else 0.01), [fd] if fd is not None else [])
+        if relay.pump(min(left, 0.01), [wake]):
+            drain(wake)
 
 
 def kill_all(namespace):
@@ -194,6 +201,9 @@ def parse_args(argv):
     ap.add_argument("--cgroup")
     ap.add_argument("--join-cgroup", action="append", default=[])
     ap.add_argument("--user", type=int)
+    ap.add_argument("--witness", action="store_true",
+                    help="trace the run: the process tree and exit statuses the kernel saw "
+                         "go into the report, and an exec stops the run")
     ap.add_argument("--private-tmp", action="append", default=[], metavar="KEEP",
                     help="mount an empty /tmp and /dev/shm (in a mount namespace of the "
                          "run), with the folder KEEP bound back; repeatable")
@@ -222,13 +232,18 @@ def spawn(args, driver):
     """Starts the driver in its own session, as args.user if given, its output piped to us."""
     user = {} if args.user is None else {"user": args.user, "group": args.user,
                                          "extra_groups": []}
+
+    def before_exec():
+        limits(args.user, args.join_cgroup, args.cgroup)
+        if args.witness:
+            witness.trace_me()
+
     return subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
-                            preexec_fn=lambda: limits(args.user, args.join_cgroup, args.cgroup),
-                            **user)
+                            preexec_fn=before_exec, **user)
 
 
-def stop(proc, relay, args, namespace, report):
+def stop(proc, relay, args, namespace, report, children):
     """The driver did not exit in time (or flooded, or fork-bombed): notes why and what
     existed, kills the run, and returns the driver's wait status."""
     stop_reason = ("flood" if relay.flooded else "pids_limit" if pids_limit_met(args.cgroup)
@@ -240,7 +255,11 @@ def stop(proc, relay, args, namespace, report):
         os.kill(proc.pid, signal.SIGKILL)
     except OSError:
         pass
-    return os.waitpid(proc.pid, 0)[1]
+    end = time.monotonic() + 5
+    while proc.pid not in children.exits and time.monotonic() < end:
+        children.collect()
+        time.sleep(0.005)
+    return children.exits.get(proc.pid, signal.SIGKILL)
 
 
 def exit_status(status):
@@ -249,25 +268,25 @@ def exit_status(status):
             else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
 
 
-def await_leftovers(relay, grace):
+def await_leftovers(relay, grace, children):
     """Gives the rest of the run `grace` s to go away, reaping orphans and passing output
     on; returns what is still there."""
     end = time.monotonic() + grace
     while True:
-        reap_all()
+        children.collect()
         left = processes()
         if not left or time.monotonic() >= end or relay.flooded:
             return left
         relay.pump(0.01)
 
 
-def kill_rest(namespace):
+def kill_rest(namespace, children):
     """Kills and reaps whatever of the run is left (giving up after 5 s)."""
     kill_all(namespace)
     kill_end = time.monotonic() + 5
     while processes() and time.monotonic() < kill_end:
         kill_all(namespace)
-        reap_all()
+        children.collect()
         time.sleep(0.01)
 
 
@@ -280,6 +299,8 @@ def main(argv):
     args, driver = parse_args(argv)
     namespace = set_up(args)
     report = {"launch": time.monotonic()}
+    wake = wakeups()
+    children = witness.Children(args.witness, time.monotonic)
     try:
         proc = spawn(args, driver)
     except (OSError, subprocess.SubprocessError) as e:
@@ -287,19 +308,23 @@ def main(argv):
         report["exit"] = time.monotonic()
         write_report(args.report, report)
         return 0
+    children.driver = proc.pid
     relay = Relay(proc, args.output_cap)
-    status = wait_exit(proc, report["launch"] + args.timeout, relay, args.cgroup)
+    status = wait_exit(proc, report["launch"] + args.timeout, relay, args.cgroup, children, wake)
     report["exit"] = time.monotonic()
     if status is None:
-        status = stop(proc, relay, args, namespace, report)
+        status = stop(proc, relay, args, namespace, report, children)
     report["status"] = exit_status(status)
     if "at_exit" not in report:
         report["at_exit"] = describe(processes())
-    left = await_leftovers(relay, args.grace)
+    left = await_leftovers(relay, args.grace, children)
     if relay.flooded:
         report["flood"] = True
     report["leaked"] = describe(left)
-    kill_rest(namespace)
+    kill_rest(namespace, children)
+    children.collect()
+    if args.witness:
+        report["witness"] = children.report()
     relay.drain(time.monotonic() + 2)
     write_report(args.report, report)
     return 0

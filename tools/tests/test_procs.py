@@ -120,8 +120,8 @@ class ShimTest(unittest.TestCase):
         marker = f"mpspec-shim-test-{os.getpid()}"
         report, *_ = self.run_shim(10, 0.5, "sh", "-c", f"sh -c 'sleep 30; : {marker}' & exit 0")
         self.assertEqual(report["status"], 0)
-        self.assertIn(("sh", f"sh -c sleep 30; : {marker}"),
-                      [(p["comm"], p["cmd"]) for p in report["at_exit"]])
+        # (at the driver's exit its child may not have run its own exec yet: either line)
+        self.assertTrue(any(marker in p["cmd"] for p in report["at_exit"]), report["at_exit"])
         self.assertEqual(sorted((p["comm"], p["cmd"]) for p in report["leaked"]),
                          [("sh", f"sh -c sleep 30; : {marker}"), ("sleep", "sleep 30")])
         self.assertEqual(set(report["leaked"][0]), {"pid", "ppid", "state", "comm", "cmd"})
