@@ -12,6 +12,8 @@ and checks the grade against what its sample.toml says.
   [expected_failures] must;
 - `contained = true` (a fork bomb, a flood: which cases they break is a race): grading
   ends, scores below full marks, and feedback.md says `feedback_mentions`;
+- `no_better_than = "SAMPLE"` (a forger: that sample's bug plus a forgery): it loses points on
+  at least every case SAMPLE's list names, so the forgery gains nothing;
 - --full-marks: the submission must score max_score (the reference);
 - --repeat N: N gradings give the same score and the same failed cases;
 - always: no process of the grading is left afterwards.
@@ -52,6 +54,16 @@ def leftovers(marker):
             if "check_grade.py" not in cmd]
 
 
+def no_better_than(meta, g):
+    """A forger must lose points on every case that its bug alone loses them on."""
+    honest = meta.get("no_better_than")
+    if not honest:
+        return []
+    honest_meta = tomllib.loads((ROOT / "conformance" / "samples" / honest / "sample.toml").read_text())
+    spared = sorted(set(honest_meta["expected_failures"]) - set(g["failed"]))
+    return [f"the forgery spared cases that {honest}'s bug alone fails: {spared}"] if spared else []
+
+
 def main(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("submission")
@@ -86,6 +98,7 @@ def main(argv):
                 problems.append("a hostile sample scored full marks")
             if meta.get("feedback_mentions", "") not in feedback:
                 problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
+            problems += no_better_than(meta, g)
         elif "expected_failures" in meta:
             expected = set(meta["expected_failures"])
             # Claims the bug breaks only on some runs (how late a polling join wakes decides
