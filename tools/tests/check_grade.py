@@ -98,7 +98,6 @@ def main(argv):
                 problems.append("a hostile sample scored full marks")
             if meta.get("feedback_mentions", "") not in feedback:
                 problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
-            problems += no_better_than(meta, g)
         elif "expected_failures" in meta:
             expected = set(meta["expected_failures"])
             # Claims the bug breaks only on some runs (how late a polling join wakes decides
@@ -114,6 +113,9 @@ def main(argv):
                 problems.append(f"feedback.md does not name: {missing}")
             if expected and g["score"] >= g["max_score"]:
                 problems.append("a buggy sample scored full marks")
+            if meta.get("feedback_mentions", "") not in feedback:
+                problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
+        problems += no_better_than(meta, g)
     # The grader runs the submission's driver from a folder named after it: a marker no other
     # test's processes carry (its bare name would match, e.g., `--adapter reference`).
     left = leftovers(f"{grade_mod.DRIVER_PREFIX}{g['name']}-")
