@@ -144,8 +144,17 @@ def distinct_names(submissions):
     return names
 
 
+def private_folder(path, mode=0o700):
+    """A folder the submissions' user cannot read: builds run as root, and a run as `nobody`
+    must not read another student's sources, builds or feedback (the build root and the
+    output may lie inside the checkout, which every run sees)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, mode)
+    return path
+
+
 def grade_steps(g, src, rubric, loaded, opts, progress):
-    scratch = Path(opts.build_root) / g.name
+    scratch = private_folder(Path(opts.build_root) / g.name)
     try:
         impl = unpack.unpack(src, scratch / "unpacked")
     except (OSError, ValueError, RuntimeError, tarfile.TarError, zipfile.BadZipFile) as e:
@@ -320,7 +329,8 @@ def grade_all(opts, rubric, loaded, out):
         for fut in concurrent.futures.as_completed(futures):
             g = fut.result()
             grades.append(g)
-            folder = None if g.harness else grade_report.write_all(g, out / g.name, rubric)
+            folder = None if g.harness else grade_report.write_all(
+                g, private_folder(out / g.name, 0o750), rubric)
             show.done(g, folder)
             if opts.json:
                 print(grade_report.as_json_line(g), flush=True)

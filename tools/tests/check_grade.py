@@ -64,6 +64,15 @@ def no_better_than(meta, g):
     return [f"the forgery spared cases that {honest}'s bug alone fails: {spared}"] if spared else []
 
 
+def open_folders(name, out):
+    """The submission's scratch and report folders must be closed to other users: a run as
+    `nobody` must not read another student's sources or feedback."""
+    build_root = Path(os.environ.get("MPSPEC_GRADE_BUILD", ROOT / "build" / "grade"))
+    return [f"{folder} is open to other users (mode {folder.stat().st_mode & 0o777:o})"
+            for folder in (build_root / name, Path(out) / name)
+            if folder.exists() and folder.stat().st_mode & 0o007]
+
+
 def main(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("submission")
@@ -116,6 +125,7 @@ def main(argv):
             if meta.get("feedback_mentions", "") not in feedback:
                 problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
         problems += no_better_than(meta, g)
+        problems += open_folders(g["name"], out)
     # The grader runs the submission's driver from a folder named after it: a marker no other
     # test's processes carry (its bare name would match, e.g., `--adapter reference`).
     left = leftovers(f"{grade_mod.DRIVER_PREFIX}{g['name']}-")
