@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import build, core, execute, grade_report, unpack
+from . import build, core, crosscheck, execute, grade_report, unpack
 from . import cases as casemod
 from .verdict import Verdict
 
@@ -179,6 +179,7 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
         g.harness = f"{len(faults)} cases could not be run by the grader; the first:\n{faults[0].text}"
         return
     score(g, results, rubric)
+    g.flags += tampered(results)
     bombed = any(fork_bomb(r) for r in results)
     if opts.sanitize and bombed:
         g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
@@ -187,6 +188,16 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
         g.sanitizer = sanitizer_findings(g.name, impl, scratch / f"asan-{key}", loaded, options,
                                          opts.jobs)
     g.score = penalized(g, rubric)
+
+
+def tampered(results):
+    """For the instructor: every case whose run the kernel contradicts, or that ran another
+    program (witness.py); the case has failed already."""
+    found = [f"{r.case.id}: {c.observed}" for r in results for c in r.checks
+             if c.name == crosscheck.NAME and not c.ok]
+    found += [f"{r.case.id}: {r.observation.note}" for r in results
+              if r.observation and "ran another program" in r.observation.note]
+    return found
 
 
 def penalized(g, rubric):

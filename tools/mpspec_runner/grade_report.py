@@ -77,7 +77,8 @@ def summary(g):
     if g.warnings:
         lines.append(f"  compiler warnings: {len(g.warnings)}")
     if g.flags:
-        lines.append("  FLAGGED for a look (the submission names the harness; not penalised):")
+        lines.append("  FLAGGED for a look (lines that name the harness are not penalised; a run "
+                     "the kernel contradicts already lost that case):")
         lines += [f"    {line}" for line in g.flags[:10]]
     return "\n".join(lines)
 

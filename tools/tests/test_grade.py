@@ -7,7 +7,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from mpspec_runner import cases, core, explain, grade, grade_report
+from mpspec_runner import cases, core, crosscheck, explain, grade, grade_report
 from mpspec_runner.judge import Check
 from mpspec_runner.verdict import Verdict
 
@@ -101,6 +101,15 @@ class FeedbackTest(unittest.TestCase):
         text = grade_report.feedback(g, rubric())
         self.assertIn("could not be graded: the submission does not build", text)
         self.assertIn("error: expected ';'", text)
+
+
+class TamperedTest(unittest.TestCase):
+    def test_a_case_the_kernel_contradicts_is_flagged_for_the_instructor(self):
+        kernel = Check(crosscheck.NAME, "agrees", "tampering: 1 events ...", False)
+        honest = Check(crosscheck.NAME, "agrees", "agrees", True)
+        flags = grade.tampered([result(case("a"), Verdict.FAIL, [kernel]),
+                                result(case("b"), Verdict.PASS, [honest])])
+        self.assertEqual(flags, ["a: tampering: 1 events ..."])
 
 
 class NamesTest(unittest.TestCase):
