@@ -196,7 +196,7 @@ def tampered(results):
     found = [f"{r.case.id}: {c.observed}" for r in results for c in r.checks
              if c.name == crosscheck.NAME and not c.ok]
     found += [f"{r.case.id}: {r.observation.note}" for r in results
-              if r.observation and "ran another program" in r.observation.note]
+              if r.observation and r.observation.report.get("witness", {}).get("exec")]
     return found
 
 

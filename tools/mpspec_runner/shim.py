@@ -262,12 +262,6 @@ def stop(proc, relay, args, namespace, report, children):
     return children.exits.get(proc.pid, signal.SIGKILL)
 
 
-def exit_status(status):
-    """A wait status as the report gives it: the exit code, -SIGNAL, or None."""
-    return (os.WEXITSTATUS(status) if os.WIFEXITED(status)
-            else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
-
-
 def await_leftovers(relay, grace, children):
     """Gives the rest of the run `grace` s to go away, reaping orphans and passing output
     on; returns what is still there."""
@@ -300,7 +294,7 @@ def main(argv):
     namespace = set_up(args)
     report = {"launch": time.monotonic()}
     wake = wakeups()
-    children = witness.Children(args.witness, time.monotonic)
+    children = witness.Children()
     try:
         proc = spawn(args, driver)
     except (OSError, subprocess.SubprocessError) as e:
@@ -314,7 +308,7 @@ def main(argv):
     report["exit"] = time.monotonic()
     if status is None:
         status = stop(proc, relay, args, namespace, report, children)
-    report["status"] = exit_status(status)
+    report["status"] = witness.exit_status(status)
     if "at_exit" not in report:
         report["at_exit"] = describe(processes())
     left = await_leftovers(relay, args.grace, children)

@@ -78,15 +78,13 @@ def resume(pid, sig=0):
 
 class Children:
     """Reaps every child of the reaper (the driver, and orphans that come to PID 1) and
-    records their wait statuses; with `tracing`, also services the tracees' stops and
-    records the process tree and any exec."""
+    records their wait statuses; when the run is traced, also services the tracees' stops
+    and records the process tree and any exec (stops come only from tracees)."""
 
-    def __init__(self, tracing, clock):
-        self.tracing, self.clock = tracing, clock
+    def __init__(self):
         self.exits = {}  # pid -> wait status, of every process reaped or seen to end
         self.parents = {}  # pid -> parent pid (tracing only)
         self.threads = set()  # tids of threads (tracing only)
-        self.ended_at = {}  # pid -> monotonic time the reaper saw it end
         self.exec = []  # (pid, program) of every exec the reaper stopped
         self.driver, self._started = None, set()
 
@@ -103,7 +101,6 @@ class Children:
                 self._stopped(pid, status)
             else:
                 self.exits[pid] = status
-                self.ended_at[pid] = self.clock()
 
     def _stopped(self, pid, status):
         sig, event = os.WSTOPSIG(status), status >> 16
@@ -127,16 +124,20 @@ class Children:
 
     def report(self):
         """The kernel's view for the judge: {pid: {parent, status}} of every process."""
-        def code(status):
-            return (os.WEXITSTATUS(status) if os.WIFEXITED(status)
-                    else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
-        procs = {str(pid): {"parent": parent, "status": code(self.exits[pid])
-                            if pid in self.exits else None}
-                 for pid, parent in self.parents.items() if pid not in self.threads}
-        procs[str(self.driver)] = {"parent": None, "status": code(self.exits[self.driver])
-                                   if self.driver in self.exits else None}
+        parents = {pid: parent for pid, parent in self.parents.items() if pid not in self.threads}
+        parents[self.driver] = None
+        procs = {str(pid): {"parent": parent, "status": exit_status(self.exits.get(pid))}
+                 for pid, parent in parents.items()}
         return {"driver": self.driver, "processes": procs,
                 "exec": [{"pid": pid, "program": prog} for pid, prog in self.exec]}
+
+
+def exit_status(status):
+    """A wait status as reports give it: the exit code, -SIGNAL, or None (none yet)."""
+    if status is None:
+        return None
+    return (os.WEXITSTATUS(status) if os.WIFEXITED(status)
+            else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
 
 
 def _program(pid):

@@ -11,7 +11,8 @@ and checks the grade against what its sample.toml says.
 - `racy = true`: the bug races the program (a thread), so any case may break; only
   [expected_failures] must;
 - `contained = true` (a fork bomb, a flood: which cases they break is a race): grading
-  ends, scores below full marks, and feedback.md says `feedback_mentions`;
+  ends and scores below full marks;
+- `feedback_mentions = "..."`: feedback.md says it (why a hostile run was stopped);
 - `no_better_than = "SAMPLE"` (a forger: that sample's bug plus a forgery): it loses points on
   at least every case SAMPLE's list names, so the forgery gains nothing;
 - --full-marks: the submission must score max_score (the reference);
@@ -29,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from mpspec_runner import grade as grade_mod, procs  # noqa: E402 - the harness package beside this folder
+from mpspec_runner import grade as grade_mod, procs, samples  # noqa: E402 - the harness package beside this folder
 
 
 def grade(submission, out, sanitize):
@@ -59,7 +60,7 @@ def no_better_than(meta, g):
     honest = meta.get("no_better_than")
     if not honest:
         return []
-    honest_meta = tomllib.loads((ROOT / "conformance" / "samples" / honest / "sample.toml").read_text())
+    honest_meta = tomllib.loads((samples.SAMPLES / honest / "sample.toml").read_text())
     spared = sorted(set(honest_meta["expected_failures"]) - set(g["failed"]))
     return [f"the forgery spared cases that {honest}'s bug alone fails: {spared}"] if spared else []
 
@@ -105,8 +106,6 @@ def main(argv):
         elif meta.get("contained"):
             if g["score"] >= g["max_score"]:
                 problems.append("a hostile sample scored full marks")
-            if meta.get("feedback_mentions", "") not in feedback:
-                problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
         elif "expected_failures" in meta:
             expected = set(meta["expected_failures"])
             # Claims the bug breaks only on some runs (how late a polling join wakes decides
@@ -122,8 +121,8 @@ def main(argv):
                 problems.append(f"feedback.md does not name: {missing}")
             if expected and g["score"] >= g["max_score"]:
                 problems.append("a buggy sample scored full marks")
-            if meta.get("feedback_mentions", "") not in feedback:
-                problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
+        if meta.get("feedback_mentions", "") not in feedback:
+            problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
         problems += no_better_than(meta, g)
         problems += open_folders(g["name"], out)
     # The grader runs the submission's driver from a folder named after it: a marker no other

@@ -25,13 +25,13 @@ os.execv("/bin/echo", ["echo", "forged"])
 WITNESSED = execute.Sandbox(witness=True)
 
 
-def play(script):
+def play(script, sandbox=WITNESSED):
     with tempfile.TemporaryDirectory() as tmp:
         adapter = Path(tmp) / "adapter"
         adapter.write_text(script)
         adapter.chmod(adapter.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         os.chmod(tmp, 0o755)
-        return execute.play(CASE, adapter, 0.2, sandbox=WITNESSED)
+        return execute.play(CASE, adapter, 0.2, sandbox=sandbox)
 
 
 class WitnessTest(unittest.TestCase):
@@ -52,12 +52,7 @@ class WitnessTest(unittest.TestCase):
         self.assertNotIn("forged", obs.stdout)
 
     def test_without_the_witness_the_report_has_none(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            adapter = Path(tmp) / "adapter"
-            adapter.write_text(EXECS)
-            adapter.chmod(0o755)
-            os.chmod(tmp, 0o755)
-            obs = execute.play(CASE, adapter, 0.2)
+        obs = play(EXECS, execute.DEFAULT_SANDBOX)
         self.assertNotIn("witness", obs.report)
         self.assertIn("forged", obs.stdout)
 
