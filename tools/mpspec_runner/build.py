@@ -42,11 +42,17 @@ def ccache_env(impl_dir, build_dir):
     return dict(os.environ, CCACHE_BASEDIR=base, CCACHE_NOHASHDIR="1")
 
 
-def run_step(cmd, timeout, env=None):
+def run_step(cmd, timeout, env=None, user=None, cgroup=None, cwd=None):
     """(exit code or None on timeout, output) of one build command. It runs in a session of
-    its own, so that at its time limit (or Ctrl-C) the compilers it started go with it."""
+    its own, so that at its time limit (or Ctrl-C) the compilers it started go with it; as
+    `user` if given, and in `cgroup` (joined before the command starts: a shell stands in
+    for preexec_fn, which is unsafe in the grader's threads)."""
+    as_user = {} if user is None else {"user": user, "group": user, "extra_groups": []}
+    if cgroup is not None:
+        cmd = ["/bin/sh", "-c", 'echo 0 > "$0" && exec "$@"', str(cgroup / "cgroup.procs"), *cmd]
     with execute.session(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         errors="replace", env=env) as proc:
+                         errors="replace", env=env, cwd=cwd,
+                         **as_user) as proc:
         try:
             out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -54,18 +60,23 @@ def run_step(cmd, timeout, env=None):
     return proc.returncode, out
 
 
-def build_driver(impl_dir, build_dir, sanitize=False, jobs=None):
+def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_SOURCE, env=None,
+                 user=None, cgroup=None):
+    """The driver built against `impl_dir` in `build_dir` (made if need be). By default, as
+    the caller, with the caller's ccache; the grader passes the driver's `source` (a copy),
+    the `env` (its cache settings) and the `user` and `cgroup` to build as
+    (grading_build.py)."""
     impl_dir, build_dir = Path(impl_dir).resolve(), Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
-    configure = ["cmake", "-S", str(DRIVER_SOURCE), "-B", str(build_dir),
+    configure = ["cmake", "-S", str(source), "-B", str(build_dir),
                  f"-DMP_IMPL_DIR={impl_dir}", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
                  f"-DMP_SANITIZE={'ON' if sanitize else 'OFF'}"]
     if shutil.which("ccache"):  # samples and resubmissions share most files with the reference
         configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
     build = ["cmake", "--build", str(build_dir), "-j", str(jobs or os.cpu_count() or 1)]
-    output, env = [], ccache_env(impl_dir, build_dir.resolve())
+    output, env = [], env or ccache_env(impl_dir, build_dir.resolve())
     for cmd in (configure, build):
-        code, out = run_step(cmd, BUILD_TIMEOUT, env)
+        code, out = run_step(cmd, BUILD_TIMEOUT, env, user, cgroup, build_dir)
         if code is None:
             output.append(f"the build took longer than {BUILD_TIMEOUT} s and was stopped")
             return Build(False, None, "\n".join(output), impl_dir)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cases import ROOT
@@ -94,6 +95,7 @@ def isolation():
     return _isolation
 
 
+@dataclass(frozen=True)
 class Sandbox:
     """What contains a run beyond its namespace and timeout. Every run gets the output cap
     and, where the machine has a writable pids cgroup, a process cap; the grader also runs
@@ -101,12 +103,12 @@ class Sandbox:
     the reaper traces the run: the judge then checks the trace against what the kernel saw,
     and a run that executes another program is stopped (witness.py)."""
 
-    def __init__(self, output_cap=1 << 20, pids_max=512, user=None, env=None,
-                 memory_max=2 << 30, witness=False):
-        self.output_cap, self.pids_max, self.user = output_cap, pids_max, user
-        self.witness = witness
-        self.memory_max = memory_max  # bytes, for the whole run (a memory cgroup)
-        self.env = env or {}  # set for the driver after the clean environment (sanitizers)
+    output_cap: int = 1 << 20
+    pids_max: int = 512
+    user: int | None = None
+    env: dict = field(default_factory=dict)  # set for the driver after the clean environment
+    memory_max: int = 2 << 30  # bytes, for the whole run (a memory cgroup)
+    witness: bool = False
 
 
 DEFAULT_SANDBOX = Sandbox()
@@ -397,6 +399,11 @@ def classify(obs, case, unit, sandbox):
         obs.outcome, obs.note = "error", (f"stopped: pid {ran.get('pid')} ran another program "
                                           f"({ran.get('program')}); no implementation of the API "
                                           f"needs to, and the grader forbids it")
+    elif report.get("witness", {}).get("forbidden"):
+        call = report["witness"]["forbidden"][0]
+        obs.outcome, obs.note = "error", (f"stopped: pid {call.get('pid')} made a system call "
+                                          f"the grader forbids ({call.get('call')}); no "
+                                          f"implementation of the API needs it")
     elif report.get("spawn_error"):
         obs.outcome, obs.note = "harness", f"cannot run the adapter: {report['spawn_error']}"
     elif report.get("timed_out"):

@@ -21,19 +21,19 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import build, core, crosscheck, execute, grade_report, unpack
+from . import core, crosscheck, execute, grade_report, grading_build, unpack, users
 from . import cases as casemod
 from .verdict import Verdict
 
 RUBRIC = casemod.SPEC / "rubric.toml"
-NOBODY = 65534
 # No case needs more than a dozen processes; a lower cap than the runner's stops a
 # submission's fork bomb sooner and with less damage to gradings running beside it.
 PIDS_MAX = 128
-SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, memory_max=1 << 30, witness=True)
+# Each grading fills in its own user (users.py): the runs of two gradings cannot meet.
+SANDBOX = execute.Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, witness=True)
 # The sanitizer run's options come from the grader: the environment overrides what a
 # submission's own __asan_default_options says (a log_path would hide its reports).
-SANITIZER_SANDBOX = execute.Sandbox(user=NOBODY, pids_max=PIDS_MAX, memory_max=1 << 30, env={
+SANITIZER_SANDBOX = execute.Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, env={
     "ASAN_OPTIONS": "log_path=stderr:detect_leaks=1:abort_on_error=0:halt_on_error=1",
     "UBSAN_OPTIONS": "log_path=stderr:print_stacktrace=1:halt_on_error=0"})
 # A submission's driver runs from a folder named so: its processes can be told by it.
@@ -145,9 +145,9 @@ def distinct_names(submissions):
 
 
 def private_folder(path, mode=0o700):
-    """A folder the submissions' user cannot read: builds run as root, and a run as `nobody`
-    must not read another student's sources, builds or feedback (the build root and the
-    output may lie inside the checkout, which every run sees)."""
+    """A folder no grading's user can read: a submission's build or run must not read
+    another student's sources or feedback (the build root and the output may lie inside the
+    checkout, which every run sees)."""
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, mode)
     return path
@@ -160,18 +160,24 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
     except (OSError, ValueError, RuntimeError, tarfile.TarError, zipfile.BadZipFile) as e:
         g.problem = str(e)
         return
-    key = unpack.digest(impl)
     g.flags = unpack.harness_references(impl)
+    grading_build.warm()
+    with users.lease() as uid, grading_build.workspace(scratch / "unpacked", impl, uid) as ws:
+        build_and_run(g, ws, rubric, loaded, opts, progress)
+
+
+def build_and_run(g, ws, rubric, loaded, opts, progress):
+    """The submission built and its cases run as the grading's own user (`ws.uid`)."""
     progress(g.name, "building")
-    built = build.build_driver(impl, scratch / f"build-{key}")
+    built = ws.build()
     g.build_ok, g.build_output = built.ok, built.output
     g.warnings = built.diagnostics("warning")
     if not built.ok:
         g.problem = "the submission does not build"
         return
-    options = core.RunOptions(unit=execute.calibrate(), sandbox=SANDBOX)
+    options = core.RunOptions(unit=execute.calibrate(), sandbox=replace(SANDBOX, user=ws.uid))
     progress(g.name, "running")
-    with staged(built.driver, g.name) as driver:
+    with staged(built.driver, g.name, ws.uid) as driver:
         results = run_all(g.name, core.Adapter(g.name, driver, source=g.source), loaded,
                           options, opts.jobs, progress)
     faults = [r for r in results if r.verdict == Verdict.HARNESS]
@@ -185,18 +191,18 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
         g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
     elif opts.sanitize:
         progress(g.name, "sanitizer build")
-        g.sanitizer = sanitizer_findings(g.name, impl, scratch / f"asan-{key}", loaded, options,
-                                         opts.jobs)
+        g.sanitizer = sanitizer_findings(g.name, ws, loaded, options, opts.jobs)
     g.score = penalized(g, rubric)
 
 
 def tampered(results):
     """For the instructor: every case whose run the kernel contradicts, or that ran another
-    program (witness.py); the case has failed already."""
+    program or made a forbidden system call (witness.py); the case has failed already."""
     found = [f"{r.case.id}: {c.observed}" for r in results for c in r.checks
              if c.name == crosscheck.NAME and not c.ok]
-    found += [f"{r.case.id}: {r.observation.note}" for r in results
-              if r.observation and r.observation.report.get("witness", {}).get("exec")]
+    found += [f"{r.case.id}: {r.observation.note}" for r in results if r.observation and (
+        r.observation.report.get("witness", {}).get("exec")
+        or r.observation.report.get("witness", {}).get("forbidden"))]
     return found
 
 
@@ -219,14 +225,15 @@ def run_all(name, adapter, loaded, options, jobs, progress):
 
 
 @contextlib.contextmanager
-def staged(driver, name):
-    """A copy of the driver that the unprivileged user may run, with nothing of the build
-    beside it: the checkout may lie in a folder only root can enter (a home, a mktemp -d)."""
+def staged(driver, name, uid):
+    """A copy of the driver that the grading's user (and no other) may run, with nothing of
+    the build beside it: the checkout may lie in a folder only root can enter (a home, a
+    mktemp -d)."""
     folder = Path(tempfile.mkdtemp(prefix=f"{DRIVER_PREFIX}{name}-"))
     try:
-        os.chmod(folder, 0o711)
         copy = folder / "mpspec_driver"
         shutil.copyfile(driver, copy)
+        grading_build.readable_by(folder, uid)
         os.chmod(copy, 0o755)
         yield copy
     finally:
@@ -245,16 +252,18 @@ def score(g, results, rubric):
     g.score = sum(r.points for r in g.results)
 
 
-def sanitizer_findings(name, impl, build_dir, loaded, options, jobs):
+def sanitizer_findings(name, ws, loaded, options, jobs):
     """(case id, report) for every sanitizer report the cases provoke; verdicts of this run
     are not graded, since the sanitizer's own output changes what a case sees."""
-    built = build.build_driver(impl, build_dir, sanitize=True)
+    grading_build.warm(sanitize=True)
+    built = ws.build(sanitize=True)
     if not built.ok:
         return [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
     found = []
-    with staged(built.driver, name) as driver:
+    sandbox = replace(SANITIZER_SANDBOX, user=ws.uid)
+    with staged(built.driver, name, ws.uid) as driver:
         results = core.run_cases(loaded, core.Adapter("sanitized", driver),
-                                 replace(options, oracle=None, sandbox=SANITIZER_SANDBOX), jobs)
+                                 replace(options, oracle=None, sandbox=sandbox), jobs)
     for r in results:
         for line in r.observation.stderr if r.observation else []:
             m = SANITIZER_REPORT.search(line)

@@ -37,9 +37,7 @@ def materialize(sample_dir, dest):
     if (sample_dir / "include" / "mp" / "process.hpp").exists():
         shutil.copytree(sample_dir, dest, ignore=shutil.ignore_patterns("sample.toml"))
         return dest
-    dest.mkdir(parents=True)
-    for part in ("include", "src"):
-        shutil.copytree(REFERENCE / part, dest / part)
+    materialize_reference(dest)
     patch = sample_dir / "bug.patch"
     if not patch.exists():
         raise FileNotFoundError(f"{sample_dir}: neither bug.patch nor include/mp/process.hpp")
@@ -47,6 +45,15 @@ def materialize(sample_dir, dest):
                             cwd=dest, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{patch} no longer applies to reference/:\n{result.stdout}{result.stderr}")
+    return dest
+
+
+def materialize_reference(dest):
+    """The reference's implementation directory (its include/ and src/) copied into dest."""
+    dest = Path(dest)
+    dest.mkdir(parents=True)
+    for part in ("include", "src"):
+        shutil.copytree(REFERENCE / part, dest / part)
     return dest
 
 

@@ -28,6 +28,7 @@ import sys
 import time
 
 import procs  # this script's own folder is on sys.path: no package, no relative import
+import seccomp
 import witness
 
 
@@ -237,6 +238,7 @@ def spawn(args, driver):
         limits(args.user, args.join_cgroup, args.cgroup)
         if args.witness:
             witness.trace_me()
+            seccomp.install()  # the calls that would escape the tracer go to it (seccomp.py)
 
     return subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,

@@ -4,7 +4,6 @@ or a conformance/samples/ folder) made into an implementation directory under sc
 The submission is hostile until built: nothing in it is followed out of it (links, devices,
 FIFOs are refused), and its size and file count are bounded before anything is copied or
 extracted, so a zip bomb or a link to /dev/zero is an error, not a full disk."""
-import hashlib
 import os
 import shutil
 import stat
@@ -91,17 +90,6 @@ def check_sizes(src, entries):
     if total > MAX_BYTES:
         raise Refused(f"{src}: {total >> 20} MiB unpacked, more than the "
                       f"{MAX_BYTES >> 20} MiB accepted")
-
-
-def digest(impl_dir):
-    """A short hash of the implementation's files, read in chunks (its build folder's key)."""
-    h = hashlib.sha256()
-    for f in sorted(p for p in Path(impl_dir).rglob("*") if p.is_file()):
-        h.update(str(f.relative_to(impl_dir)).encode() + b"\0")
-        with open(f, "rb") as data:
-            for chunk in iter(lambda: data.read(1 << 16), b""):
-                h.update(chunk)
-    return h.hexdigest()[:12]
 
 
 # What no implementation of API.md needs to name, but a submission that reaches for the

@@ -7,8 +7,15 @@ before exec, then fork/vfork/clone/exec events, inherited by every descendant) a
 every process of the run, its parent, and how it ended. The judge checks the trace against
 that (`crosscheck.py`). A process that executes another program is stopped at once: no
 implementation of API.md needs to, and running the harness's own adapters from a submission
-is the forgery this catches. (ptrace rather than a seccomp filter: seccomp cannot allow the
-driver's own execve and refuse the next one, and the tracer also yields the process tree.)
+is the forgery this catches. (The tracer, not a seccomp filter, watches exec: seccomp cannot
+allow the driver's own execve and refuse the next one, and the tracer also yields the
+process tree.)
+
+A tracer only sees what stays traced, though: a clone(CLONE_UNTRACED) child escapes it (and
+could exec unseen), and ptrace, process_vm_readv/writev, unshare, setns and namespace flags
+reach past it. Those are the seccomp filter's (seccomp.py, installed with PTRACE_TRACEME): it
+refuses them before they run and hands each to this tracer (PTRACE_EVENT_SECCOMP), which
+stops the process and records the call. No implementation of API.md needs any of them.
 
 Without `--witness` the same wait loop only reaps and records exit statuses.
 
@@ -17,11 +24,14 @@ import ctypes
 import os
 import signal
 
+import seccomp
+
 PTRACE_TRACEME, PTRACE_CONT = 0, 7
 PTRACE_SETOPTIONS, PTRACE_GETEVENTMSG, PTRACE_GETSIGINFO = 0x4200, 0x4201, 0x4202
 OPTIONS = (0x2 | 0x4 | 0x8 | 0x10  # TRACEFORK, TRACEVFORK, TRACECLONE, TRACEEXEC
+           | 0x80  # TRACESECCOMP: the filter's SECCOMP_RET_TRACE stops come to us
            | 0x100000)  # EXITKILL: should the reaper die, the run dies with it
-EVENT_FORK, EVENT_VFORK, EVENT_CLONE, EVENT_EXEC = 1, 2, 3, 4
+EVENT_FORK, EVENT_VFORK, EVENT_CLONE, EVENT_EXEC, EVENT_SECCOMP = 1, 2, 3, 4, 7
 WALL = 0x40000000  # __WALL: threads and non-children (tracees) too
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -79,13 +89,15 @@ def resume(pid, sig=0):
 class Children:
     """Reaps every child of the reaper (the driver, and orphans that come to PID 1) and
     records their wait statuses; when the run is traced, also services the tracees' stops
-    and records the process tree and any exec (stops come only from tracees)."""
+    and records the process tree, any exec and any call the seccomp filter forbids (stops
+    come only from tracees)."""
 
     def __init__(self):
         self.exits = {}  # pid -> wait status, of every process reaped or seen to end
         self.parents = {}  # pid -> parent pid (tracing only)
         self.threads = set()  # tids of threads (tracing only)
         self.exec = []  # (pid, program) of every exec the reaper stopped
+        self.forbidden = []  # (pid, call) of every system call the filter handed to us
         self.driver, self._started = None, set()
 
     def collect(self):
@@ -117,6 +129,13 @@ class Children:
         if event == EVENT_EXEC:
             self.exec.append((pid, _program(pid)))
             return os.kill(pid, signal.SIGKILL)
+        if event == EVENT_SECCOMP:  # the call has not run, nor will it: the process dies
+            try:
+                code = event_message(pid)
+            except OSError:  # it died meanwhile
+                code = None
+            self.forbidden.append((tgid(pid), seccomp.describe(code)))  # a thread's process
+            return os.kill(pid, signal.SIGKILL)
         if pid not in self._started and sig == signal.SIGSTOP:  # a new tracee's first stop
             self._started.add(pid)
             return resume(pid)
@@ -129,7 +148,8 @@ class Children:
         procs = {str(pid): {"parent": parent, "status": exit_status(self.exits.get(pid))}
                  for pid, parent in parents.items()}
         return {"driver": self.driver, "processes": procs,
-                "exec": [{"pid": pid, "program": prog} for pid, prog in self.exec]}
+                "exec": [{"pid": pid, "program": prog} for pid, prog in self.exec],
+                "forbidden": [{"pid": pid, "call": call} for pid, call in self.forbidden]}
 
 
 def exit_status(status):

@@ -15,13 +15,17 @@ and checks the grade against what its sample.toml says.
 - `feedback_mentions = "..."`: feedback.md says it (why a hostile run was stopped);
 - `no_better_than = "SAMPLE"` (a forger: that sample's bug plus a forgery): it loses points on
   at least every case SAMPLE's list names, so the forgery gains nothing;
+- `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
+  root-only file PATH while grading, and no report may hold it;
 - --full-marks: the submission must score max_score (the reference);
 - --repeat N: N gradings give the same score and the same failed cases;
 - always: no process of the grading is left afterwards.
 """
 import argparse
+import contextlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -65,6 +69,31 @@ def no_better_than(meta, g):
     return [f"the forgery spared cases that {honest}'s bug alone fails: {spared}"] if spared else []
 
 
+@contextlib.contextmanager
+def secret(meta):
+    """The sample's `secret` file, root-only, holding a fresh token (None without one); a
+    report that holds the token shows what no build or run may read."""
+    path = meta.get("secret")
+    if not path:
+        yield None
+        return
+    token = f"mpspec_secret_{secrets.token_hex(8)}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, f"{token} leaked;\n".encode())
+        os.close(fd)
+        yield token
+    finally:
+        os.unlink(path)
+
+
+def leaked(token, name, out):
+    if token is None:
+        return []
+    return [f"{path} shows the secret" for path in sorted((Path(out) / name).rglob("*"))
+            if path.is_file() and token in path.read_text(errors="replace")]
+
+
 def open_folders(name, out):
     """The submission's scratch and report folders must be closed to other users: a run as
     `nobody` must not read another student's sources or feedback."""
@@ -85,7 +114,7 @@ def main(argv):
     meta_file = sub / "sample.toml"
     meta = tomllib.loads(meta_file.read_text()) if meta_file.exists() else {}
     problems, seen = [], set()
-    with tempfile.TemporaryDirectory(prefix="mpspec-grade-test-") as out:
+    with tempfile.TemporaryDirectory(prefix="mpspec-grade-test-") as out, secret(meta) as token:
         for _ in range(args.repeat):
             g = grade(sub, out, args.sanitize)
             if g.get("harness"):
@@ -125,6 +154,7 @@ def main(argv):
             problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
         problems += no_better_than(meta, g)
         problems += open_folders(g["name"], out)
+        problems += leaked(token, g["name"], out)
     # The grader runs the submission's driver from a folder named after it: a marker no other
     # test's processes carry (its bare name would match, e.g., `--adapter reference`).
     left = leftovers(f"{grade_mod.DRIVER_PREFIX}{g['name']}-")

@@ -1,6 +1,7 @@
 """What the kernel saw of a run (witness.py) and the trace checked against it (crosscheck.py):
 made-up adapters for the first, made-up traces for the second."""
 import os
+import platform
 import stat
 import sys
 import tempfile
@@ -22,7 +23,63 @@ EXECS = f"""#!{sys.executable}
 import os
 os.execv("/bin/echo", ["echo", "forged"])
 """
+# A raw clone(CLONE_UNTRACED | SIGCHLD): a child the tracer would never see.
+UNTRACED_CLONE = f"""#!{sys.executable}
+import ctypes, os, platform
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_clone = {{"x86_64": 56, "aarch64": 220}}[platform.machine()]
+pid = libc.syscall(ctypes.c_long(SYS_clone), ctypes.c_ulong(0x00800000 | 17), *[ctypes.c_ulong(0)] * 4)
+if pid == 0:
+    os.write(1, b"untraced child ran\\n")
+    os._exit(0)
+os.waitpid(pid, 0)
+print("clone returned", pid)
+"""
+# The same clone, made by a thread: its whole process goes.
+THREAD_CLONE = f"""#!{sys.executable}
+import ctypes, os, platform, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_clone = {{"x86_64": 56, "aarch64": 220}}[platform.machine()]
+def clone():
+    pid = libc.syscall(ctypes.c_long(SYS_clone), ctypes.c_ulong(0x00800000 | 17), *[ctypes.c_ulong(0)] * 4)
+    if pid == 0:
+        os.write(1, b"untraced child ran\\n")
+        os._exit(0)
+threading.Thread(target=clone).start()
+time.sleep(1)
+print("main thread went on")
+"""
+# ptrace and unshare, which no implementation needs: (script, the call's words in the report)
+REACHES_PAST = [(f"""#!{sys.executable}
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace(ctypes.c_long(16), ctypes.c_long(os.getppid()), None, None)  # PTRACE_ATTACH
+print("went on")
+""", "ptrace"), (f"""#!{sys.executable}
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.unshare(0x10000000 | 0x00020000)  # CLONE_NEWUSER | CLONE_NEWNS
+print("went on")
+""", "unshare")]
+# What an honest implementation does: threads, fork, multiprocessing's fork.
+HONEST_SCRIPT = f"""#!{sys.executable}
+import multiprocessing, os, threading
+threads = [threading.Thread(target=print, args=("thread", i)) for i in range(3)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+pid = os.fork()
+if pid == 0:
+    os._exit(5)
+print("forked, status", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+p = multiprocessing.get_context("fork").Process(target=print, args=("in the child",))
+p.start()
+p.join()
+print("joined, exitcode", p.exitcode)
+"""
 WITNESSED = execute.Sandbox(witness=True)
+FILTERED = platform.machine() in ("x86_64", "aarch64")  # where seccomp.py has a filter
 
 
 def play(script, sandbox=WITNESSED):
@@ -55,6 +112,58 @@ class WitnessTest(unittest.TestCase):
         obs = play(EXECS, execute.DEFAULT_SANDBOX)
         self.assertNotIn("witness", obs.report)
         self.assertIn("forged", obs.stdout)
+
+
+@unittest.skipUnless(FILTERED, "no seccomp filter on this machine")
+class SeccompTest(unittest.TestCase):
+    """The filter of witnessed runs (seccomp.py) hands the tracer what would escape it."""
+
+    def assertStopped(self, obs, call):
+        self.assertEqual(obs.outcome, "error")
+        forbidden = obs.report["witness"]["forbidden"]
+        self.assertEqual([f["call"] for f in forbidden], [call])
+        self.assertIn("forbids", obs.note)
+        self.assertIn(call, obs.note)
+        self.assertEqual(obs.report["witness"]["exec"], [])
+
+    def test_an_untraced_clone_is_stopped_before_its_child_exists(self):
+        obs = play(UNTRACED_CLONE)
+        self.assertStopped(obs, "clone(CLONE_UNTRACED or a namespace flag)")
+        self.assertNotIn("untraced child ran", obs.stdout)
+        self.assertEqual(obs.stdout, [])
+        self.assertEqual(len(obs.report["witness"]["processes"]), 1)  # the driver alone
+
+    def test_a_threads_untraced_clone_stops_its_process_which_the_report_names(self):
+        obs = play(THREAD_CLONE)
+        self.assertStopped(obs, "clone(CLONE_UNTRACED or a namespace flag)")
+        self.assertEqual(obs.stdout, [])
+        driver = obs.report["witness"]["driver"]
+        self.assertEqual(obs.report["witness"]["forbidden"][0]["pid"], driver)
+        self.assertIn(f"pid {driver} ", obs.note)
+
+    def test_ptrace_and_unshare_are_stopped(self):
+        for script, call in REACHES_PAST:
+            with self.subTest(call):
+                obs = play(script)
+                self.assertStopped(obs, call)
+                self.assertNotIn("went on", obs.stdout)
+
+    def test_threads_and_forks_are_not_stopped(self):
+        obs = play(HONEST_SCRIPT)
+        self.assertEqual(obs.outcome, "ran", obs.note)
+        self.assertEqual(obs.report["witness"]["forbidden"], [])
+        self.assertEqual(obs.report["witness"]["exec"], [])
+        self.assertEqual(sorted(obs.stdout), sorted(
+            [f"thread {i}" for i in range(3)]
+            + ["forked, status 5", "in the child", "joined, exitcode 0"]))
+        # the driver, the fork and multiprocessing's child (threads are not processes)
+        self.assertEqual(len(obs.report["witness"]["processes"]), 3)
+
+    def test_without_the_witness_the_untraced_clone_runs(self):
+        obs = play(UNTRACED_CLONE, execute.DEFAULT_SANDBOX)
+        self.assertEqual(obs.outcome, "ran", obs.note)
+        self.assertIn("untraced child ran", obs.stdout)
+        self.assertNotIn("witness", obs.report)
 
 
 def op(proc, pid, do="print", **more):

@@ -1,0 +1,133 @@
+"""A seccomp filter for witnessed runs: the system calls no implementation of API.md needs,
+and that would blind or bypass the reaper's tracer (witness.py), are handed to the tracer,
+which stops the run and names the call.
+
+- a system call of another ABI (i386 through int 0x80, x32): it has other numbers, which the
+  checks below would not recognize;
+- clone() with CLONE_UNTRACED (the child would escape the tracer, and could exec unseen) or a
+  namespace flag (CLONE_NEWUSER, NEWPID, NEWNS, NEWNET, NEWIPC, NEWUTS, NEWCGROUP);
+- ptrace, process_vm_readv, process_vm_writev (reaching into another process), unshare and
+  setns (leaving the run's namespaces).
+
+clone3() fails with ENOSYS instead, silently: its flags lie behind a pointer, which a filter
+cannot read, and glibc then falls back to clone(), whose flags it can. Everything else is
+allowed. The filter is installed in the driver's child after PTRACE_TRACEME, before exec; it is
+inherited by every process and thread of the run. SECCOMP_RET_TRACE without a tracer makes
+the call fail with ENOSYS, so only traced runs get it.
+
+Written by hand with ctypes, deliberately, rather than with libseccomp or its Python
+binding: the harness is standard-library Python only, and the filter is some twenty
+classic-BPF instructions.
+
+This module runs inside the reaper, which imports it as a top-level module (no package)."""
+import ctypes
+import errno
+import os
+import platform
+
+# struct seccomp_data: int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]
+NR, ARCH, ARG0_LOW = 0, 4, 16  # (both machines are little-endian: args[0]'s low half first)
+LD_W_ABS, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|.., BPF_RET|K
+RET_ALLOW, RET_TRACE, RET_ERRNO = 0x7fff0000, 0x7ff00000, 0x00050000
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_SET_NO_NEW_PRIVS = 22, 2, 38
+X32_SYSCALL_BIT = 0x40000000
+
+CLONE_NEWNS, CLONE_UNTRACED, CLONE_NEWCGROUP = 0x00020000, 0x00800000, 0x02000000
+CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER = 0x04000000, 0x08000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+CLONE_FORBIDDEN = (CLONE_UNTRACED | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET
+                   | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+# SECCOMP_RET_DATA of each RET_TRACE: what witness.py reads with PTRACE_GETEVENTMSG.
+OTHER_ABI, CLONE = 1, 2
+CALLS = {OTHER_ABI: "a system call of another ABI (32-bit or x32)",
+         CLONE: "clone(CLONE_UNTRACED or a namespace flag)",
+         3: "ptrace", 4: "process_vm_readv", 5: "process_vm_writev", 6: "unshare", 7: "setns"}
+CODE = {words: code for code, words in CALLS.items()}  # "ptrace" -> 3, ...
+
+# machine -> (AUDIT_ARCH, whether x32 numbers exist, {name: number})
+MACHINES = {
+    "x86_64": (0xc000003e, True, {"clone": 56, "clone3": 435, "ptrace": 101,
+                                  "process_vm_readv": 310, "process_vm_writev": 311,
+                                  "unshare": 272, "setns": 308}),
+    "aarch64": (0xc00000b7, False, {"clone": 220, "clone3": 435, "ptrace": 117,
+                                    "process_vm_readv": 270, "process_vm_writev": 271,
+                                    "unshare": 97, "setns": 268}),
+}
+
+
+class SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+
+
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(SockFilter))]
+
+
+def program(machine):
+    """The filter for `machine` as (code, jt, jf, k) tuples, or None for another machine.
+    While it is written, a jump's target is None (the next instruction), "clone" (the check of
+    clone's flags) or a return value; each return value then gets one RET at the end."""
+    if machine not in MACHINES:
+        return None
+    audit_arch, x32, nrs = MACHINES[machine]
+    other_abi = RET_TRACE | OTHER_ABI
+    body = [(LD_W_ABS, None, None, ARCH), (JEQ, None, other_abi, audit_arch),
+            (LD_W_ABS, None, None, NR)]
+    if x32:
+        body.append((JGE, other_abi, None, X32_SYSCALL_BIT))
+    body += [(JEQ, "clone", None, nrs["clone"]),
+             (JEQ, RET_ERRNO | errno.ENOSYS, None, nrs["clone3"])]
+    body += [(JEQ, RET_TRACE | CODE[name], None, nrs[name])
+             for name in ("ptrace", "process_vm_readv", "process_vm_writev", "unshare", "setns")]
+    body.append((RET, None, None, RET_ALLOW))
+    labels = {"clone": len(body)}
+    body += [(LD_W_ABS, None, None, ARG0_LOW),
+             (JSET, RET_TRACE | CLONE, None, CLONE_FORBIDDEN),
+             (RET, None, None, RET_ALLOW)]
+    for value in dict.fromkeys(j for ins in body for j in ins[1:3] if isinstance(j, int)):
+        labels[value] = len(body)
+        body.append((RET, None, None, value))
+    return [(code, 0 if jt is None else labels[jt] - at - 1,
+             0 if jf is None else labels[jf] - at - 1, k)
+            for at, (code, jt, jf, k) in enumerate(body)]
+
+
+def _compile(machine):
+    ins = program(machine)
+    if ins is None:
+        return None
+    array = (SockFilter * len(ins))(*[SockFilter(*i) for i in ins])
+    return array, SockFprog(len(ins), ctypes.cast(array, ctypes.POINTER(SockFilter)))
+
+
+# Built when the reaper imports this, so that the driver's child only makes two prctl calls.
+_FILTER = _compile(platform.machine())
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.prctl.restype = ctypes.c_int
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                        ctypes.c_ulong]
+
+
+def _prctl(option, arg2, arg3=0):
+    if _libc.prctl(option, arg2, arg3, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"prctl({option}): {os.strerror(err)}")
+
+
+def install():
+    """Installs the filter on the calling thread, for it and all it starts (the driver's child,
+    before exec). Returns False on a machine it has no numbers for (nothing is installed);
+    raises OSError if the kernel refuses it."""
+    if _FILTER is None:
+        return False
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)  # what lets an unprivileged process install a filter
+    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(_FILTER[1]))
+    return True
+
+
+def describe(code):
+    """The words for a RET_TRACE's code (from PTRACE_GETEVENTMSG; None: it could not be read)."""
+    return CALLS.get(code, "a forbidden system call" if code is None else
+                     f"a forbidden system call (filter code {code})")
