@@ -123,7 +123,7 @@ def cache_ready():
 
 def warm(sanitize=False):
     """Fills the shared cache from the reference, built by root in a workspace's layout
-    (as a sample is laid out: unpacked/src). Once per version of the reference, the driver
+    (unpacked/submission, as unpack.py lays out every submission). Once per version of the reference, the driver
     and the compiler: a stamp file says it is done."""
     if os.geteuid() != 0 or not shutil.which("ccache"):
         return
@@ -137,7 +137,7 @@ def warm(sanitize=False):
             return
         with tempfile.TemporaryDirectory(prefix="mpspec-warm-") as tmp:
             unpacked = Path(tmp) / "unpacked"
-            impl = samples.materialize_reference(unpacked / "src")
+            impl = samples.materialize_reference(unpacked / "submission")
             with workspace(unpacked, impl, None) as ws:
                 if ws.build(sanitize, shared=SHARED_CACHE).ok:
                     stamp.touch()
@@ -145,7 +145,7 @@ def warm(sanitize=False):
 
 def inputs_digest(sanitize):
     """What the reference's objects depend on: its files, the driver's, the compiler."""
-    h = hashlib.sha256(b"asan" if sanitize else b"plain")
+    h = hashlib.sha256(b"unpacked/submission " + (b"asan" if sanitize else b"plain"))
     for path in [*sorted(samples.REFERENCE.rglob("*.?pp")), *DRIVER_FILES]:
         h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     h.update(subprocess.run(["c++", "--version"], capture_output=True, check=False).stdout)
