@@ -35,6 +35,8 @@ def parse(argv):
     ap.add_argument("-j", "--jobs", type=int, default=2, help="cases run in parallel (default 2)")
     ap.add_argument("-k", dest="keyword", help="only cases whose id or path contains this")
     ap.add_argument("--oracle", default=ORACLE, help=f"adapter shown as 'what CPython did' (default {ORACLE})")
+    ap.add_argument("--oracle-python", metavar="PY",
+                    help="the oracle's interpreter (default: python3 on PATH, whatever --python is)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every check and the raw output")
     return ap.parse_args(argv)
 
@@ -53,7 +55,8 @@ def main(argv):
     core.interrupt_on_sigterm()
     execute.no_core_dumps()
     options = core.RunOptions(unit=execute.calibrate(args.python), python=args.python,
-                              oracle=args.oracle, verbose=args.verbose)
+                              oracle=args.oracle, oracle_python=args.oracle_python,
+                              verbose=args.verbose)
     print(f"mpspec: {len(loaded)} cases, adapters {', '.join(a.name for a in adapters)}, "
           f"1 unit = {options.unit:.3f} s, isolation {execute.isolation()}, {args.jobs} jobs",
           flush=True)
@@ -67,7 +70,7 @@ def main(argv):
               file=sys.stderr)
         return 130
     if args.results:
-        document = core.results_document(loaded, adapters, results, options.unit)
+        document = core.results_document(loaded, adapters, results, options.unit, args.python)
         Path(args.results).write_text(json.dumps(document, indent=1), encoding="utf-8")
     print_totals(results, many=len(adapters) > 1 or len(loaded) > 1)
     return 1 if any(r.verdict.is_failure for r in results) else 0

@@ -8,6 +8,7 @@ under way, releases what they hold, and propagates."""
 import concurrent.futures
 import datetime
 import signal
+import subprocess
 import tomllib
 import traceback
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class RunOptions:
     unit: float  # seconds per time unit
     python: str | None = None  # interpreter of the cpython-* adapters
     oracle: str | None = ORACLE  # adapter re-run to show what CPython did; None: not shown
+    oracle_python: str | None = None  # the oracle's interpreter (None: the machine's python3)
     verbose: bool = False  # every check, the raw output and the trace
     sandbox: execute.Sandbox = execute.DEFAULT_SANDBOX
 
@@ -51,10 +53,15 @@ class Result:
     observation: execute.Observation | None = None
     checks: list = field(default_factory=list)
 
+    reason: str = ""  # why the adapter is expected to fail the case, if it is listed
+
     def record(self):
-        """The result as one entry of a results file (the matrix's input)."""
+        """The result as one entry of a results file (the matrix's input); `summary` is the
+        first line that says what went wrong."""
+        lines = [] if self.verdict == Verdict.PASS else self.text.splitlines()[1:]
         return {"case": self.case.id, "adapter": self.adapter, "verdict": str(self.verdict),
-                "seconds": round(self.seconds, 3),
+                "seconds": round(self.seconds, 3), "reason": self.reason,
+                "summary": lines[0].strip() if lines else "",
                 "details": "" if self.verdict == Verdict.PASS else self.text}
 
 
@@ -65,7 +72,8 @@ def run_case(case, adapter, options):
         checks = judged(case, obs, options.unit)
         verdict = decide(case, obs, checks, adapter.expected)
         text = describe(case, adapter, obs, checks, verdict, options)
-        return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks)
+        return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks,
+                      adapter.expected.get(case.id, ""))
     except Exception as e:  # noqa: BLE001 - whatever broke, this case's verdict says so
         return harness_fault(case, adapter, e)
 
@@ -120,13 +128,13 @@ def describe(case, adapter, obs, checks, verdict, options):
 
 def oracle_lines(case, adapter, options, failed):
     """What the oracle (CPython) did on the same case, beside the failed checks."""
-    if adapter.name.startswith("cpython-"):
+    if adapter.name.startswith("cpython-") and options.python == options.oracle_python:
         return [f"  CPython:  this adapter is CPython itself ({options.python or 'python3'}); "
                 "if CPython disagrees with the case, the case is wrong"]
     path = execute.find_adapter(options.oracle) if options.oracle else None
     if path is None:
         return []
-    obs = execute.play(case, path, options.unit, options.python)
+    obs = execute.play(case, path, options.unit, options.oracle_python)
     if obs.outcome != "ran":
         return [f"  CPython:  ({options.oracle}) {obs.outcome}: {obs.note}"]
     checks = Judge(case, obs, options.unit).run()
@@ -217,11 +225,27 @@ def expected_failures(adapter_name, source=None, given=None):
     return tomllib.loads(path.read_text(encoding="utf-8")).get("expected_failures", {})
 
 
-def results_document(cases, adapters, results, unit):
+def version(adapter, python=None):
+    """What a declared Python adapter says it is (`ADAPTER --version`: the module and the
+    interpreter, with full versions), for the matrix's column; "" for any other adapter
+    (a built driver is a submission's code: it is not run outside the sandbox)."""
+    if adapter.path.parent != execute.DRIVERS / "cpython":
+        return ""
+    try:
+        out = subprocess.run([str(adapter.path), "--version"], env=execute.clean_env(python),
+                             capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = out.stdout.strip().splitlines()
+    return lines[0] if out.returncode == 0 and lines else ""
+
+
+def results_document(cases, adapters, results, unit, python=None):
     """Every verdict of a run, as the matrix and the grader read them back."""
     return {"unit": unit, "isolation": execute.isolation(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "adapters": [{"name": a.name, "path": str(a.path)} for a in adapters],
+            "adapters": [{"name": a.name, "path": str(a.path), "version": version(a, python)}
+                         for a in adapters],
             "cases": [{"id": c.id, "section": c.data.get("section", ""), "level": c.level,
                        "weight": c.weight, "claim": c.data.get("claim", ""), "rel": c.rel,
                        "example": c.data.get("example", "")} for c in cases],

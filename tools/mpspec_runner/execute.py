@@ -77,22 +77,34 @@ def calibrate(python=None):
 
 
 _isolation = None
+# A run's own PID namespace (its reaper is PID 1), mount namespace (its /tmp and /proc) and
+# network namespace: two cases at once cannot meet on an abstract unix socket, which some
+# libraries name by pid (and every run's driver has the same pid in its own namespace).
+NAMESPACES = ["--pid", "--fork", "--kill-child", "--mount-proc", "--net"]
 
 
 def isolation():
-    """'namespace' (unshare: PID 1 of a fresh PID namespace) or 'subreaper'."""
+    """'namespace' (unshare: PID 1 of fresh PID, mount and network namespaces), 'namespace
+    without network' where a network namespace is refused, or 'subreaper'."""
     global _isolation
     if _isolation is None:
         forced = os.environ.get("MPSPEC_ISOLATION")
         if forced:
             _isolation = forced
+        elif _unshare_works(NAMESPACES):
+            _isolation = "namespace"
+        elif _unshare_works(NAMESPACES[:-1]):
+            _isolation = "namespace without network"
         else:
-            unshare = shutil.which("unshare")
-            ok = unshare and subprocess.run(
-                [unshare, "--pid", "--fork", "--kill-child", "--mount-proc", "true"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
-            _isolation = "namespace" if ok else "subreaper"
+            _isolation = "subreaper"
     return _isolation
+
+
+def _unshare_works(flags):
+    unshare = shutil.which("unshare")
+    return bool(unshare) and subprocess.run(
+        [unshare, *flags, "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        check=False).returncode == 0
 
 
 @dataclass(frozen=True)
@@ -323,8 +335,9 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
                    *(["--witness"] if sandbox.witness else [])]
         cmd = [sys.executable, str(SHIM), str(folder.report), str(folder.trace), str(timeout),
                str(grace), *options, "--", str(adapter_path), str(folder.scenario)]
-        if isolation() == "namespace":  # --mount-proc: a mount namespace of the run's own
-            cmd = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] + cmd
+        if isolation().startswith("namespace"):
+            flags = NAMESPACES if isolation() == "namespace" else NAMESPACES[:-1]
+            cmd = ["unshare", *flags] + cmd
             keep = [folder.root, Path(adapter_path).resolve().parent, ROOT]
             at = cmd.index("--")
             cmd[at:at] = [a for k in keep for a in ("--private-tmp", str(k))]

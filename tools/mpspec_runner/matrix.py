@@ -62,11 +62,33 @@ def title(section, group):
     return folder.replace("-", " ", 1) if folder else section
 
 
+def versions(results):
+    """{adapter: what it says it is (module and interpreter, full versions) or ""}."""
+    return {a["name"]: a.get("version", "") for a in results["adapters"]}
+
+
+def differences(results):
+    """{adapter: [(case id, why)]} for every case an adapter did not pass: the listed reason
+    of an expected failure, else the first line of what went wrong."""
+    out = {}
+    for r in results["results"]:
+        if r["verdict"] not in ("PASS", "OPTIONAL"):
+            why = r.get("reason") or r.get("summary") or MEANING.get(r["verdict"], r["verdict"])
+            out.setdefault(r["adapter"], []).append((r["case"], r["verdict"], why))
+    return out
+
+
+def legend():
+    return ", ".join(f"{SYMBOL[k]} {MEANING[k]}" for k in SYMBOL if k)
+
+
 def markdown(results):
     cells, names, totals = table(results)
+    label = versions(results)
     out = ["# mpspec conformance matrix", "",
            f"{results.get('date') or ''} · 1 time unit = {results.get('unit')} s · "
-           f"isolation: {results.get('isolation')}", "",
+           f"isolation: {results.get('isolation')}", "", "Legend: " + legend(), "",
+           "Columns: " + "; ".join(f"`{n}` = {label[n]}" for n in names if label.get(n)), "",
            "| case | level | " + " | ".join(names) + " |",
            "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
     for section, group in sections(results).items():
@@ -78,7 +100,10 @@ def markdown(results):
         f"{totals[n]['passed']}/{totals[n]['run']}" for n in names) + " |")
     out.append("| **weight** | | " + " | ".join(
         f"{totals[n]['earned']}/{totals[n]['weight']}" for n in names) + " |")
-    out += ["", "Legend: " + ", ".join(f"{SYMBOL[k]} {MEANING[k]}" for k in SYMBOL if k), ""]
+    out += ["", "## What differs, and why", ""]
+    for name, rows in differences(results).items():
+        out += [f"### {name}" + (f" ({label[name]})" if label.get(name) else ""), ""]
+        out += [f"- `{case}` ({SYMBOL[verdict]}): {why}" for case, verdict, why in rows] + [""]
     return "\n".join(out)
 
 
@@ -96,6 +121,7 @@ td a{color:inherit;text-decoration:none;font-weight:700}
 tfoot td{font-weight:600;background:#f4f4f4}
 pre{background:#f7f7f7;border:1px solid #ddd;padding:.6em;white-space:pre-wrap}
 #filter{margin-bottom:.8em;padding:4px 8px;width:24em}
+.version{font-weight:400;font-size:.8em;color:#666}
 """
 SCRIPT = """
 document.getElementById('filter').addEventListener('input', function (e) {
@@ -115,7 +141,9 @@ def anchor(case_id, adapter):
 def page(results):
     cells, names, totals = table(results)
     e = html.escape
-    head = "".join(f"<th>{e(n)}</th>" for n in names)
+    label = versions(results)
+    head = "".join(f'<th>{e(n)}<div class="version">{e(label.get(n, ""))}</div></th>'
+                   for n in names)
     rows, details = [], []
     for section, group in sections(results).items():
         rows.append(f'<tr class="section"><td colspan="{len(names) + 2}">'
@@ -126,14 +154,15 @@ def page(results):
             for n in names:
                 r = cells.get((c["id"], n))
                 verdict = r["verdict"] if r else None
-                label = e(SYMBOL[verdict])
+                mark = e(SYMBOL[verdict])
                 if r and verdict != "PASS" and r.get("details"):
                     a = anchor(c["id"], n)
-                    label = f'<a href="#{a}">{label}</a>'
+                    mark = f'<a href="#{a}">{mark}</a>'
                     details.append(f'<h3 id="{a}">{e(c["id"])} on {e(n)}: {e(MEANING[verdict])}'
                                    f'</h3><pre>{e(r["details"])}</pre>')
-                tds.append(f'<td class="{verdict or "none"}" title="{e(MEANING[verdict])}">'
-                           f"{label}</td>")
+                tip = MEANING[verdict] + (f": {r.get('reason') or r.get('summary')}"
+                                          if r and (r.get("reason") or r.get("summary")) else "")
+                tds.append(f'<td class="{verdict or "none"}" title="{e(tip)}">{mark}</td>')
             rows.append(f'<tr class="row" data-claim="{e(hover)}"><td class="case" '
                         f'title="{e(hover)}">{e(c["id"])}</td><td>{e(c.get("level", ""))}</td>'
                         + "".join(tds) + "</tr>")
@@ -141,7 +170,11 @@ def page(results):
         f"<td>{totals[n]['passed']}/{totals[n]['run']}</td>" for n in names) + "</tr>"
             "<tr><td>weight</td><td></td>" + "".join(
         f"<td>{totals[n]['earned']}/{totals[n]['weight']}</td>" for n in names) + "</tr>")
-    legend = " · ".join(f"{e(SYMBOL[k])} {e(MEANING[k])}" for k in SYMBOL if k)
+    differs = "".join(
+        f"<h3>{e(name)} <span class=\"version\">{e(label.get(name, ''))}</span></h3><ul>"
+        + "".join(f"<li><code>{e(case)}</code> ({e(SYMBOL[verdict])}): {e(why)}</li>"
+                  for case, verdict, why in rows) + "</ul>"
+        for name, rows in differences(results).items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>mpspec conformance matrix</title>
 <style>{STYLE}</style></head><body>
@@ -149,10 +182,11 @@ def page(results):
 <div class="meta">{e(str(results.get('date') or ''))} · 1 time unit = {e(str(results.get('unit')))} s ·
 isolation: {e(str(results.get('isolation')))} · {len(results['cases'])} cases · hover a case for its claim;
 click a failed cell for its output</div>
+<p class="meta">Legend: {e(legend())}</p>
 <input id="filter" placeholder="filter cases by id or claim">
 <table><thead><tr><th>case</th><th>level</th>{head}</tr></thead>
 <tbody>{''.join(rows)}</tbody><tfoot>{foot}</tfoot></table>
-<p class="meta">{legend}</p>
+<h2>What differs, and why</h2>{differs or '<p>Nothing: every column passes every case.</p>'}
 <h2>Failures</h2>{''.join(details) or '<p>None.</p>'}
 <script>{SCRIPT}</script>
 </body></html>

@@ -38,13 +38,14 @@ MEANING = {
     Verdict.ERROR: "error",
     Verdict.HARNESS: "harness fault (not the implementation's doing)",
 }
+# Glyphs a stock headless Chromium on Debian renders (DejaVu fonts): no emoji.
 SYMBOL = {
     Verdict.PASS: "✓",
     Verdict.FAIL: "✗",
     Verdict.OPTIONAL: "~",
     Verdict.XFAIL: "xfail",
     Verdict.XPASS: "XPASS",
-    Verdict.TIMEOUT: "⏱",
+    Verdict.TIMEOUT: "T/O",
     Verdict.UNSUPPORTED: "–",
     Verdict.ERROR: "!",
     Verdict.HARNESS: "H",

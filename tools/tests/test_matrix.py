@@ -9,7 +9,8 @@ from mpspec_runner import matrix
 
 RESULTS = {
     "unit": 0.14, "isolation": "namespace", "date": "2026-11-24T00:00:00Z",
-    "adapters": [{"name": "reference"}, {"name": "cpython-fork"}],
+    "adapters": [{"name": "reference"},
+                 {"name": "cpython-fork", "version": "multiprocessing on CPython 3.11.7"}],
     "cases": [
         {"id": "a.one", "section": "10.4.1", "level": "MUST", "weight": 2,
          "claim": "A claim with <script>alert(1)</script> & \"quotes\"", "rel": "spec/a.toml"},
@@ -18,8 +19,10 @@ RESULTS = {
     ],
     "results": [
         {"case": "a.one", "adapter": "reference", "verdict": "PASS", "details": ""},
-        {"case": "a.one", "adapter": "cpython-fork", "verdict": "FAIL", "details": "x <y>"},
-        {"case": "a.two", "adapter": "reference", "verdict": "XFAIL", "details": "known"},
+        {"case": "a.one", "adapter": "cpython-fork", "verdict": "FAIL", "details": "x <y>",
+         "summary": "✗ stdout: expected 'a', got 'b'"},
+        {"case": "a.two", "adapter": "reference", "verdict": "XFAIL", "details": "known",
+         "reason": "the reference has no frobnicate()"},
         {"case": "b.three", "adapter": "reference", "verdict": "TIMEOUT", "details": "slow"},
     ],
 }
@@ -52,7 +55,7 @@ class MatrixTest(unittest.TestCase):
         self.assertEqual(len(rows), 3)
         self.assertIn("| `a.one` | MUST | ✓ | ✗ |", rows)
         self.assertIn("| `a.two` | SHOULD | xfail |   |", rows)
-        self.assertIn("| `b.three` | MAY | ⏱ |   |", rows)
+        self.assertIn("| `b.three` | MAY | T/O |   |", rows)
 
     def test_page_is_self_contained_and_escaped(self):
         text = self.page.read_text()
@@ -67,6 +70,21 @@ class MatrixTest(unittest.TestCase):
         self.assertEqual(len(parser.hrefs), 3)  # FAIL, XFAIL, TIMEOUT; PASS has no link
         for target in parser.hrefs:
             self.assertIn(target, parser.ids)
+
+    def test_each_column_says_what_it_is_and_each_difference_why(self):
+        md, page = self.md.read_text(), self.page.read_text()
+        for text in (md, page):
+            self.assertIn("multiprocessing on CPython 3.11.7", text)
+            self.assertIn("the reference has no frobnicate()", text)  # an XFAIL's reason
+            self.assertIn("expected &#x27;a&#x27;, got &#x27;b&#x27;" if text is page
+                          else "expected 'a', got 'b'", text)  # a FAIL's first line
+        self.assertLess(page.index("Legend"), page.index("<table"))
+
+    def test_a_failed_cells_tooltip_names_what_went_wrong(self):
+        parser = Links()
+        parser.feed(self.page.read_text())
+        tips = [a.get("title", "") for tag, a in parser.tags if tag == "td" and a.get("class") == "FAIL"]
+        self.assertEqual(tips, ["failed: ✗ stdout: expected 'a', got 'b'"])
 
     def test_merge_appends_adapters_and_keeps_cases_once(self):
         merged = matrix.merge([RESULTS, RESULTS])

@@ -1,7 +1,9 @@
 """The sandbox of a run (tools/mpspec_runner/execute.py), with made-up adapters: a run that
 uses too much memory is stopped and said so, and nothing of it is left."""
 import os
+import socket
 import stat
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -49,7 +51,7 @@ cat "$1" > /dev/null && echo "read the scenario"
 """
 
 
-@unittest.skipIf(execute.isolation() != "namespace", "runs share the host's /tmp here")
+@unittest.skipUnless(execute.isolation().startswith("namespace"), "runs share the host's /tmp here")
 class PrivateTmpTest(unittest.TestCase):
     def test_a_run_has_its_own_tmp_and_shm_and_leaves_nothing_there(self):
         mark = f"{os.getpid()}"
@@ -67,6 +69,32 @@ class PrivateTmpTest(unittest.TestCase):
         self.assertEqual(obs.stdout, ["read the scenario"], obs.stderr)
         self.assertFalse(Path(f"/tmp/mpspec-litter-{mark}").exists())
         self.assertFalse(Path(f"/dev/shm/mpspec-litter-{mark}").exists())
+
+
+BINDER = f"""#!{sys.executable}
+import socket
+s = socket.socket(socket.AF_UNIX)
+s.bind("\\0NAME")  # an abstract socket: it lives in the network namespace, not on disk
+print("bound")
+"""
+
+
+@unittest.skipUnless(execute.isolation() == "namespace", "no network namespace here")
+class NetworkNamespaceTest(unittest.TestCase):
+    def test_a_run_binds_an_abstract_socket_name_the_host_holds(self):
+        name = f"mpspec-net-test-{os.getpid()}"
+        held = socket.socket(socket.AF_UNIX)
+        held.bind("\0" + name)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                script = Path(tmp) / "binder"
+                script.write_text(BINDER.replace("NAME", name))
+                script.chmod(0o755)
+                os.chmod(tmp, 0o755)
+                obs = execute.play(CASE, script, 0.2)
+        finally:
+            held.close()
+        self.assertEqual(obs.stdout, ["bound"], obs.stderr)
 
 
 if __name__ == "__main__":
