@@ -127,7 +127,7 @@ def resolve_adapters(args):
         name = Path(given).resolve().name
         adapters.append(core.Adapter(name, build_impl(given, name), source=given))
     try:
-        return [core.Adapter(a.name, a.path, a.source, core.expected_failures(
+        return [core.Adapter(a.name, a.path, a.source, *core.expectations(
             a.name, a.source, args.expected_failures)) for a in adapters]
     except (OSError, ValueError) as e:
         raise UsageError(f"cannot read the expected failures: {e}") from e

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""mpspec's CPython driver: `driver.py --start-method METHOD SCENARIO.json`.
+"""mpspec's Python driver: `driver.py [--module NAME] --start-method METHOD SCENARIO.json`
+plays a scenario with NAME (default multiprocessing; billiard, multiprocess, ...);
+`driver.py [--module NAME] --version` says which module and interpreter it would use.
 
 The seed's shape on purpose: targets defined in the main module, the main program's
 body guarded by `if __name__ == "__main__"`, so spawn and forkserver children import

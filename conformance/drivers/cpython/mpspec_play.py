@@ -1,14 +1,21 @@
-"""Plays one mpspec scenario with CPython's real multiprocessing (see ../../PROTOCOL.md).
+"""Plays one mpspec scenario with a multiprocessing-like module (see ../../PROTOCOL.md).
+
+The module under test is declared (`--module`, default `multiprocessing`: `billiard` and
+`multiprocess` have the same layout) and is the only library the driver calls: every step
+goes through `lib()`, and the driver's own bookkeeping (which process is the main program,
+where the trace goes) uses nothing of it. A child learns the module from MPSPEC_MODULE,
+which main() sets in its own environment before anything starts: a forked child inherits
+the variable, a spawned child and the forkserver inherit the environment.
 
 The main program and every child run the same small step interpreter; targets are
 step lists looked up by name in the scenario, so a child needs only the target's
 name and its args. Everything a step observes goes to the trace as one JSON line,
 written with a single write() so lines from many processes never interleave.
 """
+import argparse
 import gc
+import importlib
 import json
-import multiprocessing
-import multiprocessing.connection
 import os
 import re
 import signal
@@ -35,6 +42,39 @@ class CaseError(Exception):
 _scenario = None
 _vars = None          # the scenario's variables, as this process sees them
 _trace_fd = None      # (pid, fd): a forked child must not reuse its parent's entry
+_main_pid = None      # set by main(): only the main program writes to the inherited fd
+_lib = None           # the module under test, once imported
+_connection = None    # and its `connection` submodule
+
+DEFAULT_MODULE = "multiprocessing"
+MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def module_name():
+    return os.environ.get("MPSPEC_MODULE") or DEFAULT_MODULE
+
+
+def lib():
+    """The module under test (in a child: the one the main program declared)."""
+    global _lib
+    if _lib is None:
+        _lib = importlib.import_module(module_name())
+    return _lib
+
+
+def connection():
+    global _connection
+    if _connection is None:
+        _connection = importlib.import_module(module_name() + ".connection")
+    return _connection
+
+
+def api(name):
+    """lib().name, or an error that fails only the step asking for it."""
+    try:
+        return getattr(lib(), name)
+    except AttributeError:
+        raise AttributeError(f"{module_name()} has no {name}()") from None
 
 
 def scenario():
@@ -60,7 +100,7 @@ def trace(event):
     global _trace_fd
     pid = os.getpid()
     if _trace_fd is None or _trace_fd[0] != pid:
-        if _trace_fd is None and "MPSPEC_TRACE_FD" in os.environ and _is_main_process():
+        if _trace_fd is None and "MPSPEC_TRACE_FD" in os.environ and pid == _main_pid:
             fd = int(os.environ["MPSPEC_TRACE_FD"])
         else:  # a child: fds are not inherited under spawn/forkserver, so reopen by path
             fd = os.open(os.environ["MPSPEC_TRACE_PATH"], os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
@@ -68,10 +108,6 @@ def trace(event):
     event.setdefault("t", time.monotonic())
     event["pid"] = pid
     os.write(_trace_fd[1], (json.dumps(event) + "\n").encode())
-
-
-def _is_main_process():
-    return multiprocessing.parent_process() is None
 
 
 def run_target(path, target_name, *args):
@@ -131,7 +167,7 @@ class Program:
         def sub(m):
             key = m.group(1)
             if key == "name":
-                return multiprocessing.current_process().name
+                return api("current_process")().name
             if key == "pid":
                 return str(os.getpid())
             if key == "ppid":
@@ -145,9 +181,9 @@ class Program:
 
     def handle(self, name):
         if name == "current":
-            return multiprocessing.current_process()
+            return api("current_process")()
         if name == "parent":
-            return multiprocessing.parent_process()
+            return api("parent_process")()
         if name not in self.handles:
             raise CaseError(f"unknown process handle {name!r}")
         return self.handles[name]
@@ -173,9 +209,9 @@ class Program:
         if do == "mark":
             return None
         if do == "active_children":
-            return sorted(p.name for p in multiprocessing.active_children())
+            return sorted(p.name for p in api("active_children")())
         if do == "cpu_count":
-            return multiprocessing.cpu_count()
+            return api("cpu_count")()
         if do == "open_fds":
             return len(os.listdir("/proc/self/fd")) - 1  # listdir's own fd
         if do == "getpid":
@@ -206,7 +242,7 @@ class Program:
         elif do == "repr":
             return repr(p)
         elif do == "wait_sentinel":
-            ready = multiprocessing.connection.wait([p.sentinel], unit_seconds(step["timeout"]))
+            ready = connection().wait([p.sentinel], unit_seconds(step["timeout"]))
             return bool(ready)
         elif do == "set_name":
             p.name = step["value"]
@@ -229,7 +265,7 @@ class Program:
                 fn = sys.modules["__main__"].target if _main_has_target() else run_target
             kwargs["target"] = fn
             kwargs["args"] = (self.path + "/" + step["p"], step["target"], *step.get("args", []))
-        self.handles[step["p"]] = multiprocessing.Process(**kwargs)
+        self.handles[step["p"]] = api("Process")(**kwargs)
         return None
 
 
@@ -271,13 +307,75 @@ def validate(sc):
     return None
 
 
+USAGE = ("usage: driver.py [--module NAME] --start-method fork|spawn|forkserver SCENARIO.json\n"
+         "       driver.py [--module NAME] --version")
+
+
+def parse(argv):
+    """{'module', 'start_method', 'version', 'scenario'} from the command line, or None."""
+    ap = argparse.ArgumentParser(prog="driver.py", add_help=False)
+    ap.add_argument("--module", default=DEFAULT_MODULE)
+    ap.add_argument("--start-method", choices=("fork", "spawn", "forkserver"))
+    ap.add_argument("--version", action="store_true")
+    ap.add_argument("scenario", nargs="?")
+    try:
+        known, extra = ap.parse_known_args(argv)
+    except SystemExit:  # argparse has said why on stderr
+        return None
+    opts = vars(known)
+    if extra or not MODULE_NAME.fullmatch(opts["module"]):
+        return None
+    if opts["version"]:
+        return opts if opts["scenario"] is None else None
+    return opts if opts["scenario"] is not None and opts["start_method"] else None
+
+
+def version_line(name):
+    """`multiprocessing on CPython 3.11.7`, `billiard 4.1.0 on CPython 3.11.2`,
+    `multiprocessing on PyPy 7.3.11 (Python 3.9.16)`."""
+    import platform
+    module = importlib.import_module(name)
+    what = name
+    if name != DEFAULT_MODULE:  # the standard library's has no version of its own
+        v = getattr(module, "__version__", None)
+        if not isinstance(v, str):
+            try:
+                from importlib import metadata
+                v = metadata.version(name)
+            except Exception:
+                v = None
+        if v:
+            what += " " + v
+    impl = platform.python_implementation()
+    if impl == "PyPy":
+        pv = sys.pypy_version_info
+        pypy = f"{pv.major}.{pv.minor}.{pv.micro}"
+        if pv.releaselevel != "final":
+            pypy += f"-{pv.releaselevel}{pv.serial}"
+        return f"{what} on PyPy {pypy} (Python {platform.python_version()})"
+    return f"{what} on {impl} {platform.python_version()}"
+
+
 def main(argv):
     """Entry point of the main program: returns the driver's exit status."""
-    if len(argv) != 3 or argv[0] != "--start-method":
-        print("usage: driver.py --start-method fork|spawn|forkserver SCENARIO.json", file=sys.stderr)
+    global _main_pid
+    _main_pid = os.getpid()
+    opts = parse(argv)
+    if opts is None:
+        print(USAGE, file=sys.stderr)
+        if "MPSPEC_TRACE_FD" in os.environ:
+            trace({"ev": "case_error", "message": "bad command line: " + " ".join(argv)})
         return EXIT_CASE_ERROR
-    method, path = argv[1], os.path.abspath(argv[2])
-    os.environ["MPSPEC_SCENARIO_PATH"] = path   # children (spawn) read their targets from here
+    if opts["version"]:
+        try:
+            print(version_line(opts["module"]))
+        except Exception as e:
+            print(f"driver.py: cannot import {opts['module']}: {e}", file=sys.stderr)
+            return 1
+        return 0
+    # Children read both from the environment they inherit (spawn, forkserver) or keep.
+    os.environ["MPSPEC_MODULE"] = opts["module"]
+    os.environ["MPSPEC_SCENARIO_PATH"] = os.path.abspath(opts["scenario"])
     try:
         sc = scenario()
         unsupported = validate(sc)
@@ -287,7 +385,13 @@ def main(argv):
     if unsupported is not None:
         trace({"ev": "unsupported", "what": unsupported})
         return EXIT_UNSUPPORTED
-    multiprocessing.set_start_method(method)
+    method = opts["start_method"]
+    try:
+        api("set_start_method")(method)
+    except Exception as e:  # no such module, or it lacks this start method
+        trace({"ev": "case_error",
+               "message": f"{opts['module']}: set_start_method({method!r}): {type(e).__name__}: {e}"})
+        return EXIT_CASE_ERROR
     variables()
     try:
         Program("main").run(sc["main"])

@@ -1,0 +1,116 @@
+"""The Python adapters by declaration (conformance/drivers/cpython/): each script names its
+interpreter, module and start method; the driver uses the module it is given and nothing of
+it for its own bookkeeping; columns get labels that tell interpreters apart; a race a library
+loses on some runs only is accepted either way."""
+import importlib.machinery
+import importlib.util
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+from mpspec_runner import cases, core, execute
+from mpspec_runner.verdict import Verdict
+
+PYTHON_DRIVERS = execute.DRIVERS / "cpython"
+DECLARED = re.compile(r'^exec (\S+) "\$\(dirname "\$0"\)/driver\.py" --module (\S+) '
+                      r'--start-method (fork|spawn|forkserver) "\$@"$', re.M)
+# A module with multiprocessing's API but for parent_process, as billiard lacks it.
+NO_PARENT = """from multiprocessing import *  # noqa: F401,F403
+from multiprocessing import connection  # noqa: F401
+del parent_process  # noqa: F821
+"""
+
+
+def tools_mpspec():
+    loader = importlib.machinery.SourceFileLoader("mpspec_cli", str(cases.ROOT / "tools" / "mpspec"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+class DeclarationTest(unittest.TestCase):
+    def test_every_adapter_declares_interpreter_module_and_start_method(self):
+        scripts = [p for p in PYTHON_DRIVERS.iterdir() if p.is_file() and not p.suffix
+                   and p.name != "README"]
+        self.assertGreaterEqual(len(scripts), 12)
+        for script in scripts:
+            m = DECLARED.search(script.read_text())
+            self.assertIsNotNone(m, f"{script.name} does not declare itself")
+            interpreter, module, method = m.groups()
+            self.assertEqual(script.name, f"{script.name.rsplit('-', 1)[0]}-{method}")
+            self.assertTrue(os.access(script, os.X_OK), script.name)
+            # only CPython's adapters take their interpreter from --python ($MPSPEC_PYTHON)
+            self.assertEqual("MPSPEC_PYTHON" in interpreter, script.name.startswith("cpython-"))
+            if not script.name.startswith(("cpython-", "pypy3-")):
+                self.assertEqual(module, script.name.rsplit("-", 1)[0])
+
+
+class ModuleSwitchTest(unittest.TestCase):
+    def run_driver(self, *args, env=None):
+        return subprocess.run([sys.executable, str(PYTHON_DRIVERS / "driver.py"), *args],
+                              capture_output=True, text=True, env=env, check=False)
+
+    def test_version_names_the_module_and_the_interpreter(self):
+        out = self.run_driver("--version")
+        self.assertEqual(out.returncode, 0)
+        self.assertEqual(out.stdout.strip(),
+                         f"multiprocessing on CPython {sys.version.split()[0]}")
+
+    def test_a_module_that_cannot_be_imported_is_said_so(self):
+        out = self.run_driver("--module", "no_such_module_here", "--version")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("cannot import no_such_module_here", out.stderr)
+
+    def test_the_driver_needs_no_parent_process_of_the_module(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "noparent.py").write_text(NO_PARENT)
+            adapter = Path(tmp, "noparent-fork")
+            adapter.write_text(f'#!/bin/sh\nPYTHONPATH={tmp} exec {sys.executable} '
+                               f'{PYTHON_DRIVERS / "driver.py"} --module noparent '
+                               '--start-method fork "$@"\n')
+            adapter.chmod(adapter.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+            os.chmod(tmp, 0o755)
+            case = cases.load(cases.SPEC / "10.4.5-join" / "join-waits.toml")
+            result = core.run_case(case, core.Adapter("noparent-fork", adapter),
+                                   core.RunOptions(unit=0.3, oracle=None))
+            self.assertEqual(result.verdict, Verdict.PASS, result.text)
+            case = cases.load(cases.SPEC / "beyond-seed" / "parent-process.toml")
+            result = core.run_case(case, core.Adapter("noparent-fork", adapter),
+                                   core.RunOptions(unit=0.3, oracle=None))
+            self.assertEqual(result.verdict, Verdict.FAIL)  # the one step that asks for it
+            self.assertIn("noparent has no parent_process()", result.text)
+
+
+class LabelTest(unittest.TestCase):
+    def test_two_interpreters_of_one_minor_version_get_two_labels(self):
+        cli = tools_mpspec()
+        pythons = {p for p in (shutil.which("python3"), "/usr/bin/python3", sys.executable) if p}
+        labels = {cli.python_label(p) for p in pythons}
+        versions = {subprocess.run([p, "-c", "import platform; print(platform.python_version())"],
+                                   capture_output=True, text=True, check=True).stdout
+                    for p in pythons}
+        self.assertEqual(len(labels), len(versions))
+        for label in labels:
+            self.assertRegex(label, r"^(pypy)?\d+\.\d+\.\d+")
+
+
+class MayFailTest(unittest.TestCase):
+    def test_a_case_that_fails_on_some_runs_is_accepted_either_way(self):
+        case = cases.load(cases.SPEC / "10.4.5-join" / "join-waits.toml")
+        obs = execute.Observation()
+        failed = [type("Check", (), {"ok": False})()]
+        passed = [type("Check", (), {"ok": True})()]
+        race = {case.id: "a race in the library"}
+        self.assertEqual(core.decide(case, obs, failed, {}, race), Verdict.XFAIL)
+        self.assertEqual(core.decide(case, obs, passed, {}, race), Verdict.PASS)
+        self.assertEqual(core.decide(case, obs, passed, race), Verdict.XPASS)
+
+
+if __name__ == "__main__":
+    unittest.main()
