@@ -193,11 +193,28 @@ click a failed cell for its output</div>
 """
 
 
+def summary(results):
+    """A row per column: what it is, and how many cases it passed, failed as listed (the
+    reasons are in matrix.md) and failed otherwise; the README shows this table."""
+    _, names, totals = table(results)
+    label = versions(results)
+    out = ["| adapter | implementation | passed | expected failures | other failures |",
+           "| --- | --- | --- | --- | --- |"]
+    for n in names:
+        mine = [r["verdict"] for r in results["results"] if r["adapter"] == n]
+        xfail = mine.count("XFAIL")
+        other = sum(1 for v in mine if v not in ("PASS", "OPTIONAL", "XFAIL"))
+        out.append(f"| `{n}` | {label.get(n) or ''} | {totals[n]['passed'] - xfail}/"
+                   f"{totals[n]['run']} | {xfail} | {other} |")
+    return "\n".join(out) + "\n"
+
+
 def write(results, out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     md, page_path = out / "matrix.md", out / "matrix.html"
     md.write_text(markdown(results), encoding="utf-8")
+    (out / "summary.md").write_text(summary(results), encoding="utf-8")
     page_path.write_text(page(results), encoding="utf-8")
     return md, page_path
 

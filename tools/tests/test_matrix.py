@@ -86,6 +86,11 @@ class MatrixTest(unittest.TestCase):
         tips = [a.get("title", "") for tag, a in parser.tags if tag == "td" and a.get("class") == "FAIL"]
         self.assertEqual(tips, ["failed: ✗ stdout: expected 'a', got 'b'"])
 
+    def test_the_summary_counts_passes_listed_and_other_failures_per_column(self):
+        rows = matrix.summary(RESULTS).splitlines()
+        self.assertIn("| `reference` |  | 1/3 | 1 | 1 |", rows)
+        self.assertIn("| `cpython-fork` | multiprocessing on CPython 3.11.7 | 0/1 | 0 | 1 |", rows)
+
     def test_merge_appends_adapters_and_keeps_cases_once(self):
         merged = matrix.merge([RESULTS, RESULTS])
         self.assertEqual(len(merged["adapters"]), 4)
