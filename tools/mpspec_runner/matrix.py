@@ -112,7 +112,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.4em;margin:0 0 .2em} .meta{color:#666;margin-bottom:1em}
 table{border-collapse:collapse} th,td{border:1px solid #ddd;padding:3px 8px;text-align:center}
 thead th{position:sticky;top:0;background:#f4f4f4;z-index:1}
-td.case{text-align:left;font-family:ui-monospace,monospace;cursor:help}
+td.case{text-align:left;font-family:ui-monospace,monospace;cursor:help;white-space:nowrap}
 tr.section td{background:#eef2f8;font-weight:600;text-align:left}
 td.PASS{background:#dff3e0;color:#1b5e20} td.FAIL,td.XPASS{background:#fbdcdc;color:#b71c1c}
 td.TIMEOUT{background:#fde8c8;color:#8a4b00} td.ERROR{background:#f3d0f0;color:#6a1b6a}
