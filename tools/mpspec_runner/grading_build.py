@@ -127,7 +127,10 @@ def warm(sanitize=False):
     and the compiler: a stamp file says it is done."""
     if os.geteuid() != 0 or not shutil.which("ccache"):
         return
-    SHARED_CACHE.mkdir(mode=0o755, parents=True, exist_ok=True)
+    try:
+        SHARED_CACHE.mkdir(mode=0o755, parents=True, exist_ok=True)
+    except OSError:  # a read-only /var: builds then compile everything, nothing worse
+        return
     if not cache_ready():
         return
     stamp = SHARED_CACHE / f"warm-{inputs_digest(sanitize)}"
