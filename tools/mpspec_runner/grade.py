@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import core, crosscheck, execute, grade_report, grading_build, unpack, users
+from . import core, crosscheck, execute, grade_report, grading_build, matrix, unpack, users
 from . import cases as casemod
 from .verdict import Verdict
 
@@ -36,6 +36,7 @@ SANDBOX = execute.Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, witness=True)
 SANITIZER_SANDBOX = execute.Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, env={
     "ASAN_OPTIONS": "log_path=stderr:detect_leaks=1:abort_on_error=0:halt_on_error=1",
     "UBSAN_OPTIONS": "log_path=stderr:print_stacktrace=1:halt_on_error=0"})
+CLASS_MATRIX = "class-matrix"  # the batch's matrix, beside gradebook.csv (no submission's name)
 # A submission's driver runs from a folder named so: its processes can be told by it.
 DRIVER_PREFIX = "mpspec-driver-"
 ADDRESS = re.compile(r"0x[0-9a-f]+")
@@ -68,6 +69,7 @@ class Grade:
     harness: str = ""  # a fault of the grader itself: no grade is given, the instructor is told
     notes: list = field(default_factory=list)  # for the student, beside the score
     flags: list = field(default_factory=list)  # for the instructor only: lines naming the harness
+    verdicts: dict | None = None  # the run as a results document: a column of the class matrix
 
 
 def load_rubric(path):
@@ -131,6 +133,7 @@ def distinct_names(submissions):
     folder's when two share it (alice/submission, bob/submission), and a number if need be
     (x.zip, x.tar.gz)."""
     plain = [submission_name(s) for s in submissions]
+    plain = [f"{n}-submission" if n in (CLASS_MATRIX, "gradebook.csv") else n for n in plain]
     names = [n if plain.count(n) == 1 else f"{Path(s).resolve().parent.name}-{n}"
              for s, n in zip(submissions, plain)]
     seen = {}
@@ -185,6 +188,8 @@ def build_and_run(g, ws, rubric, loaded, opts, progress):
         g.harness = f"{len(faults)} cases could not be run by the grader; the first:\n{faults[0].text}"
         return
     score(g, results, rubric)
+    g.verdicts = core.results_document(loaded, [core.Adapter(g.name, driver)], results,
+                                       options.unit)
     g.flags += tampered(results)
     bombed = any(fork_bomb(r) for r in results)
     if opts.sanitize and bombed:
@@ -313,9 +318,18 @@ def main(argv):
     else:
         book = grade_report.gradebook(sorted(grades, key=lambda g: g.name), out / "gradebook.csv")
         print(f"gradebook: {book}")
+        print(f"class matrix: {class_matrix(grades, out)}")
     if any(g.harness for g in grades):
         return 3
     return 0 if all(not g.problem for g in grades) else 1
+
+
+def class_matrix(grades, out):
+    """The conformance matrix of the batch, a column per submission (for the instructor: it
+    shows hidden cases too); the page's path."""
+    columns = [g.verdicts for g in sorted(grades, key=lambda g: g.name) if g.verdicts]
+    folder = private_folder(out / CLASS_MATRIX, 0o750)
+    return matrix.write(matrix.merge(columns), folder)[1] if columns else None
 
 
 def load_inputs(opts):

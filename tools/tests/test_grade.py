@@ -118,6 +118,29 @@ class NamesTest(unittest.TestCase):
                                                "z/q.zip", "z/q.tar.gz", "w/k.tgz"]),
                          ["alice", "x-submission", "y-submission", "z-q-1", "z-q-2", "k"])
 
+    def test_no_submission_takes_the_class_matrix_folder(self):
+        self.assertEqual(grade.distinct_names(["a/class-matrix", "b/bob"]),
+                         ["class-matrix-submission", "bob"])
+
+
+class ClassMatrixTest(unittest.TestCase):
+    def test_a_column_per_graded_submission_and_none_for_an_ungraded_one(self):
+        c1, c2 = case("a.one"), case("a.two")
+        grades = []
+        for name, verdicts in (("bob", (Verdict.PASS, Verdict.FAIL)),
+                               ("alice", (Verdict.PASS, Verdict.PASS))):
+            g = grade.Grade(name=name, source=name)
+            runs = [core.Result(c, name, v, 0.1, f"{v} {c.id}") for c, v in zip((c1, c2), verdicts)]
+            g.verdicts = core.results_document([c1, c2], [core.Adapter(name, Path(name))], runs,
+                                               0.2)
+            grades.append(g)
+        grades.append(grade.Grade(name="carol", source="carol", problem="does not build"))
+        with tempfile.TemporaryDirectory() as out:
+            page = grade.class_matrix(grades, Path(out))
+            summary = (page.parent / "summary.md").read_text().splitlines()
+            self.assertEqual(page.parent.stat().st_mode & 0o777, 0o750)
+        self.assertEqual(summary[2:], ["| `alice` |  | 2/2 | 0 | 0 |", "| `bob` |  | 1/2 | 0 | 1 |"])
+
 
 class HarnessFaultTest(unittest.TestCase):
     def test_no_score_in_the_gradebook_and_the_json_line(self):
