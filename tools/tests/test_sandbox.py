@@ -20,15 +20,20 @@ print("survived")
 """
 
 
+def play(script, sandbox=execute.DEFAULT_SANDBOX):
+    """The observation of CASE played by `script`, written as an adapter any user may run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        adapter = Path(tmp) / "adapter"
+        adapter.write_text(script)
+        adapter.chmod(adapter.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        os.chmod(tmp, 0o755)
+        return execute.play(CASE, adapter, 0.2, sandbox=sandbox)
+
+
 @unittest.skipIf(execute.cgroup_root("memory") is None, "no writable memory cgroup here")
 class MemoryLimitTest(unittest.TestCase):
     def play(self, memory_max):
-        with tempfile.TemporaryDirectory() as tmp:
-            hog = Path(tmp) / "hog"
-            hog.write_text(HOG)
-            hog.chmod(hog.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-            os.chmod(tmp, 0o755)
-            return execute.play(CASE, hog, 0.2, sandbox=execute.Sandbox(memory_max=memory_max))
+        return play(HOG, execute.Sandbox(memory_max=memory_max))
 
     def test_a_run_over_its_memory_is_stopped_and_says_so(self):
         obs = self.play(64 << 20)
@@ -58,12 +63,7 @@ class PrivateTmpTest(unittest.TestCase):
         host_file = Path(f"/tmp/mpspec-host-{mark}")
         host_file.write_text("host")
         try:
-            with tempfile.TemporaryDirectory() as tmp:
-                script = Path(tmp) / "litterer"
-                script.write_text(LITTERER.replace("MARK", mark))
-                script.chmod(0o755)
-                os.chmod(tmp, 0o755)
-                obs = execute.play(CASE, script, 0.2)
+            obs = play(LITTERER.replace("MARK", mark))
         finally:
             host_file.unlink()
         self.assertEqual(obs.stdout, ["read the scenario"], obs.stderr)
@@ -86,12 +86,7 @@ class NetworkNamespaceTest(unittest.TestCase):
         held = socket.socket(socket.AF_UNIX)
         held.bind("\0" + name)
         try:
-            with tempfile.TemporaryDirectory() as tmp:
-                script = Path(tmp) / "binder"
-                script.write_text(BINDER.replace("NAME", name))
-                script.chmod(0o755)
-                os.chmod(tmp, 0o755)
-                obs = execute.play(CASE, script, 0.2)
+            obs = play(BINDER.replace("NAME", name))
         finally:
             held.close()
         self.assertEqual(obs.stdout, ["bound"], obs.stderr)
