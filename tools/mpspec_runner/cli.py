@@ -29,6 +29,9 @@ def parse(argv):
                     "(the input of the matrix and the grader)")
     ap.add_argument("--list", action="store_true",
                     help="print id, section, level and file of each case, tab-separated")
+    ap.add_argument("--save-unit", metavar="FILE",
+                    help="only measure the time unit and write it to FILE (runs that find it "
+                         "through MPSPEC_TIME_UNIT_FILE then skip their own calibration)")
     ap.add_argument("--all", action="store_true", help="every case under spec/")
     ap.add_argument("--lint", action="store_true", help="check every case file against spec/vocabulary.toml")
     ap.add_argument("--python", help="interpreter for the cpython-* adapters (default: python3)")
@@ -43,6 +46,11 @@ def parse(argv):
 
 def main(argv):
     args = parse(argv)
+    if args.save_unit:
+        unit = execute.calibrate(args.python)
+        Path(args.save_unit).write_text(f"{unit}\n", encoding="utf-8")
+        print(f"mpspec: 1 unit = {unit:.3f} s, written to {args.save_unit}")
+        return 0
     try:
         loaded, problems = load_cases(args)
         answered = answer_lint_or_list(args, loaded, problems)
