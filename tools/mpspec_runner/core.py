@@ -148,9 +148,10 @@ def oracle_lines(case, adapter, options, failed):
                 f"{explain.brief(obs.stdout)}"]
     by_name = {c.name: c for c in checks}
     out = [f"  CPython ({options.oracle}) observed:"]
+    width = max(len(c.name) for c in failed)
     for c in failed:
         o = by_name.get(c.name)
-        out.append(f"    {c.name:<32} {show(o.observed) if o else '(no such check)'}")
+        out.append(f"    {c.name:<{width}} {show(o.observed) if o else '(no such check)'}")
     return out
 
 

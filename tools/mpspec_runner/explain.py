@@ -28,15 +28,24 @@ def claim_lines(case, obs, checks, verbose):
     return out
 
 
+# The expected column is at most this wide: a longer string wraps within it (a longer line
+# of a list stays whole and only its own row is pushed out of line).
+EXPECTED_WIDTH = 56
+
+
 def check_table(checks):
+    """The checks side by side, each column as wide as its longest cell, so that a long
+    check name never pushes the expected and observed columns out of line."""
     if not checks:
         return []
-    out = [f"  {'check':<34} {'expected':<44} observed"]
-    for c in checks:
-        mark = "  " if c.ok else "✗ "
-        for n, (e_line, o_line) in enumerate(zip_longest(fmt(c.expected), fmt(c.observed))):
-            label = (mark + c.name) if n == 0 else ""
-            out.append(f"  {label:<34} {e_line:<44} {o_line}")
+    rows = [(("  " if c.ok else "✗ ") + c.name, fmt(c.expected, EXPECTED_WIDTH), fmt(c.observed))
+            for c in checks]
+    name_w = max(len("check"), *(len(name) for name, _, _ in rows))
+    exp_w = min(EXPECTED_WIDTH, max(len("expected"), *(len(x) for _, exp, _ in rows for x in exp)))
+    out = [f"  {'check':<{name_w}} {'expected':<{exp_w}} observed"]
+    for name, expected, observed in rows:
+        for n, (e_line, o_line) in enumerate(zip_longest(expected, observed)):
+            out.append(f"  {name if n == 0 else '':<{name_w}} {e_line:<{exp_w}} {o_line}".rstrip())
     return out
 
 
@@ -58,13 +67,14 @@ def brief(lines, verbose=False, head=4, tail=8, width=1000):
 MOST_LINES, LINE_WIDTH = 40, 300
 
 
-def fmt(value):
+def fmt(value, width=100):
     """A value as the lines of a report's column: a list line by line, a long string
-    wrapped; the first and last lines of a very long one, each line cut at LINE_WIDTH."""
+    wrapped at `width`; the first and last lines of a very long one, each line cut at
+    LINE_WIDTH."""
     if isinstance(value, list):
         lines = [show(v) for v in value] or ["(nothing)"]
     else:
-        lines = textwrap.wrap(show(value), 100) or [""]
+        lines = textwrap.wrap(show(value), width) or [""]
     if len(lines) > MOST_LINES:
         head, tail = MOST_LINES * 3 // 4, MOST_LINES // 4
         lines = [*lines[:head], f"… ({len(lines) - head - tail} more lines) …", *lines[-tail:]]

@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import core, crosscheck, execute, grade_report, grading_build, matrix, unpack, users
+from . import causes, core, crosscheck, execute, grade_report, grading_build, matrix, unpack, users
 from . import cases as casemod
 from .verdict import Verdict
 
@@ -36,6 +36,7 @@ SANDBOX = execute.Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, witness=True)
 SANITIZER_SANDBOX = execute.Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, env={
     "ASAN_OPTIONS": "log_path=stderr:detect_leaks=1:abort_on_error=0:halt_on_error=1",
     "UBSAN_OPTIONS": "log_path=stderr:print_stacktrace=1:halt_on_error=0"})
+STUDENT_PATH = "path/to/your/submission"  # in reproduce lines; feedback.md explains it
 CLASS_MATRIX = "class-matrix"  # the batch's matrix, beside gradebook.csv (no submission's name)
 # A submission's driver runs from a folder named so: its processes can be told by it.
 DRIVER_PREFIX = "mpspec-driver-"
@@ -51,6 +52,7 @@ class CaseResult:
     max_points: float
     details: str
     hidden: bool
+    symptom: str = ""  # the key of its likely cause (causes.py), for a failed case
 
 
 @dataclass
@@ -70,6 +72,8 @@ class Grade:
     notes: list = field(default_factory=list)  # for the student, beside the score
     flags: list = field(default_factory=list)  # for the instructor only: lines naming the harness
     verdicts: dict | None = None  # the run as a results document: a column of the class matrix
+    unit: float = 0.0  # seconds per time unit of its runs (the batch's one unit)
+    phases: dict = field(default_factory=dict)  # where the grading's time went, in seconds
 
 
 def load_rubric(path):
@@ -159,12 +163,14 @@ def private_folder(path, mode=0o700):
 def grade_steps(g, src, rubric, loaded, opts, progress):
     scratch = private_folder(Path(opts.build_root) / g.name)
     try:
-        impl = unpack.unpack(src, scratch / "unpacked")
+        with phase(g, "unpack"):
+            impl = unpack.unpack(src, scratch / "unpacked")
     except (OSError, ValueError, RuntimeError, tarfile.TarError, zipfile.BadZipFile) as e:
         g.problem = str(e)
         return
     g.flags = unpack.harness_references(impl)
-    grading_build.warm()
+    with phase(g, "shared cache warm-up"):
+        grading_build.warm()
     with users.lease() as uid, grading_build.workspace(scratch / "unpacked", impl, uid) as ws:
         build_and_run(g, ws, rubric, loaded, opts, progress)
 
@@ -172,16 +178,19 @@ def grade_steps(g, src, rubric, loaded, opts, progress):
 def build_and_run(g, ws, rubric, loaded, opts, progress):
     """The submission built and its cases run as the grading's own user (`ws.uid`)."""
     progress(g.name, "building")
-    built = ws.build()
+    with phase(g, "build"):
+        built = ws.build()
     g.build_ok, g.build_output = built.ok, built.output
     g.warnings = built.diagnostics("warning")
     if not built.ok:
         g.problem = "the submission does not build"
         return
-    options = core.RunOptions(unit=execute.calibrate(), sandbox=replace(SANDBOX, user=ws.uid))
+    g.unit = opts.unit
+    options = core.RunOptions(unit=opts.unit, sandbox=replace(SANDBOX, user=ws.uid))
     progress(g.name, "running")
-    with staged(built.driver, g.name, ws.uid) as driver:
-        results = run_all(g.name, core.Adapter(g.name, driver, source=g.source), loaded,
+    with staged(built.driver, g.name, ws.uid) as driver, phase(g, "cases"):
+        # The reproduce lines are for the student's own checkout, not the grader's folders.
+        results = run_all(g.name, core.Adapter(g.name, driver, source=STUDENT_PATH), loaded,
                           options, opts.jobs, progress)
     faults = [r for r in results if r.verdict == Verdict.HARNESS]
     if faults:
@@ -196,8 +205,19 @@ def build_and_run(g, ws, rubric, loaded, opts, progress):
         g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
     elif opts.sanitize:
         progress(g.name, "sanitizer build")
-        g.sanitizer = sanitizer_findings(g.name, ws, loaded, options, opts.jobs)
+        g.sanitizer = sanitizer_findings(g, ws, loaded, options, opts.jobs)
     g.score = penalized(g, rubric)
+
+
+@contextlib.contextmanager
+def phase(g, name):
+    """Adds the block's wall time to g.phases[name]: the breakdown a slow grading is
+    explained by (the terminal and --json show it)."""
+    t0 = time.monotonic()
+    try:
+        yield
+    finally:
+        g.phases[name] = round(g.phases.get(name, 0.0) + time.monotonic() - t0, 2)
 
 
 def tampered(results):
@@ -253,20 +273,22 @@ def score(g, results, rubric):
     for r in results:
         most = case_points(r.case, rubric) * scale
         g.results.append(CaseResult(r.case, r.verdict, most * credit(r, rubric), most, r.text,
-                                    r.case.id in hidden))
+                                    r.case.id in hidden,
+                                    "" if r.verdict.earns_credit else causes.symptom(r)))
     g.score = sum(r.points for r in g.results)
 
 
-def sanitizer_findings(name, ws, loaded, options, jobs):
+def sanitizer_findings(g, ws, loaded, options, jobs):
     """(case id, report) for every sanitizer report the cases provoke; verdicts of this run
     are not graded, since the sanitizer's own output changes what a case sees."""
     grading_build.warm(sanitize=True)
-    built = ws.build(sanitize=True)
+    with phase(g, "sanitizer build"):
+        built = ws.build(sanitize=True)
     if not built.ok:
         return [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
     found = []
     sandbox = replace(SANITIZER_SANDBOX, user=ws.uid)
-    with staged(built.driver, name, ws.uid) as driver:
+    with staged(built.driver, g.name, ws.uid) as driver, phase(g, "sanitizer cases"):
         results = core.run_cases(loaded, core.Adapter("sanitized", driver),
                                  replace(options, oracle=None, sandbox=sandbox), jobs)
     for r in results:
@@ -305,6 +327,8 @@ def main(argv):
         return 2
     core.interrupt_on_sigterm()
     execute.no_core_dumps()
+    # One unit for the whole batch (or the rubric's): students of one class are timed alike.
+    opts.unit = float(rubric.get("time_unit") or execute.calibrate())
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -343,6 +367,10 @@ def load_inputs(opts):
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ValueError(f"a case file cannot be read: {e} (python3 tools/run_case.py "
                          "--lint)") from e
+    unit = rubric.get("time_unit")
+    if unit is not None and not (isinstance(unit, (int, float)) and 0.01 <= unit <= 10):
+        raise ValueError(f"the rubric {opts.rubric}: time_unit must be a number of seconds "
+                         f"between 0.01 and 10, not {unit!r}")
     problems = casemod.lint(loaded)
     if problems:
         raise ValueError("\n".join(problems) + "\nthe cases do not pass the lint; fix them first")

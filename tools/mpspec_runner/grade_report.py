@@ -8,9 +8,15 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+from . import causes
 from .verdict import Verdict
 
 MAX_COMPILER_LINES = 60
+REPRODUCE_NOTE = (
+    "Run the command from your own mpspec checkout, with `path/to/your/submission` replaced "
+    "by your submission's folder (the one holding `include/` and `src/`). Cases measure time "
+    "in *units* calibrated to the machine: your grading used 1 unit = {unit:.3f} s, which "
+    "`MPSPEC_TIME_UNIT` fixes; leave it out and your machine calibrates its own.")
 
 
 class Progress:
@@ -41,8 +47,19 @@ class Progress:
             else:
                 result = g.problem or f"{g.score:g}/{g.max_score:g}"
                 sys.stderr.write(f"{end}[{self.finished}/{self.total}] {g.name}: {result} "
-                                 f"({g.seconds:.0f} s) -> {folder}\n")
+                                 f"({timing(g)}) -> {folder}\n")
+                groups = cause_groups(g)
+                if groups and self.total > 1:  # the batch's one line per student, then why
+                    cause, members = groups[0]
+                    sys.stderr.write(f"      {len(failed(g))} failed; most likely: "
+                                     f"{cause.summary} ({len(members)} cases)\n")
             sys.stderr.flush()
+
+
+def timing(g):
+    """'31 s: build 3.1, cases 14.2, ...': where a grading's time went."""
+    parts = ", ".join(f"{name} {secs:.1f}" for name, secs in g.phases.items() if secs >= 0.05)
+    return f"{g.seconds:.0f} s" + (f": {parts}" if parts else "")
 
 
 def by_section(g):
@@ -60,6 +77,25 @@ def failed(g):
     return [r for r in g.results if not r.verdict.earns_credit]
 
 
+def cause_groups(g):
+    return causes.likely_causes(failed(g), key=lambda r: r.symptom)
+
+
+def cause_lines(g, most=None):
+    """The likely causes, largest first, with the cases each covers (hidden cases counted,
+    not named; `most` ids at most); for the feedback and the terminal alike."""
+    lines = []
+    for cause, members in cause_groups(g):
+        shown = [r.case.id for r in members if not r.hidden]
+        hidden = len(members) - len(shown)
+        more = len(shown) - most if most is not None and len(shown) > most else 0
+        cases = ", ".join(shown[:len(shown) - more]) + (f", … ({more} more)" if more else "")
+        cases += (f" and {hidden} hidden" if hidden and shown else
+                  f"{hidden} hidden" if hidden else "")
+        lines.append(f"{len(members)} × {cause.summary} ({cause.api}): {cases}")
+    return lines
+
+
 def summary(g):
     if g.harness:
         return (f"{g.name}: NOT GRADED: the grader failed, not the submission; fix the "
@@ -69,6 +105,9 @@ def summary(g):
         lines.append(f"  {'section':<10} {'points':>14} {'cases passed':>14}")
         for section, (earned, most, passed, n) in by_section(g).items():
             lines.append(f"  {section:<10} {earned:>6.1f} / {most:<5.1f} {passed:>7} / {n:<4}")
+    if failed(g):
+        lines.append("  likely causes:")
+        lines += [f"    {line}" for line in cause_lines(g, most=4)]
     for r in failed(g):
         lines.append(f"  ✗ {r.case.id} ({r.verdict}, -{r.max_points - r.points:.1f}): "
                      f"{r.case.data.get('claim', '')}")
@@ -85,6 +124,9 @@ def summary(g):
 
 def feedback(g, rubric):
     out = [f"# Feedback: {g.name}", "", f"**Score: {g.score:g} / {g.max_score:g}**", ""]
+    headline = causes.headline(cause_groups(g), len(failed(g)))
+    if headline:
+        out += [f"**Most likely cause:** {headline}", ""]
     if g.problem:
         out += [f"The submission could not be graded: {g.problem}.", ""]
     out += [*g.notes, ""] if g.notes else []
@@ -98,10 +140,14 @@ def feedback(g, rubric):
         out.append("")
     bad = failed(g)
     if bad:
+        out += ["## Likely causes", "",
+                "Failures grouped by the symptom they share; fixing the first group's cause "
+                "often fixes every case in it.", ""]
+        out += [f"- {line}" for line in cause_lines(g)] + [""]
         out += ["## Failed claims", "",
                 "Each block says what the specification claims, where it comes from, what was "
                 "expected and what your implementation did, and the command that reproduces it "
-                "on your machine (from the mpspec checkout).", ""]
+                "on your machine. " + REPRODUCE_NOTE.format(unit=g.unit), ""]
     hidden_n = 0
     for r in bad:
         lost = r.max_points - r.points
@@ -175,7 +221,9 @@ def as_json_line(g):
     return json.dumps({"name": g.name, "score": None if g.harness else g.score,
                        "max_score": g.max_score, "problem": g.problem, "harness": g.harness,
                        "flagged": g.flags, "failed": sorted(r.case.id for r in failed(g)),
-                       "sanitizer": g.sanitizer, "warnings": len(g.warnings)})
+                       "sanitizer": g.sanitizer, "warnings": len(g.warnings),
+                       "seconds": round(g.seconds, 2), "phases": g.phases, "unit": g.unit,
+                       "causes": [[c.key, len(m)] for c, m in cause_groups(g)]})
 
 
 def gradebook(grades, path):

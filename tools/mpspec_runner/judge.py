@@ -26,6 +26,19 @@ def same(a, b):
     return type(a) is type(b) and a == b
 
 
+# What a letter of /proc/PID/stat means to someone who has not read proc(5).
+STATES = {"R": "still running", "S": "still running, asleep", "D": "still running, in a "
+          "system call that cannot be interrupted", "Z": "a zombie: it ended but was never "
+          "reaped by wait", "T": "stopped by a signal", "t": "stopped by the tracer",
+          "I": "still running, idle"}
+
+
+def process_state(proc):
+    """A process seen in /proc, in words: 'pid 8 python3 w.py: a zombie: ... (state Z)'."""
+    state, name = proc.get("state", "?"), proc.get("cmd") or proc.get("comm", "")
+    return f"pid {proc['pid']} {name}: {STATES.get(state, 'still there')} (state {state})"
+
+
 class Judge:
     def __init__(self, case, obs, unit):
         self.case, self.obs, self.unit = case, obs, unit
@@ -66,7 +79,7 @@ class Judge:
         at_exit = {p["pid"]: p for p in obs.report.get("at_exit", [])}
         for label in e.get("gone", []):
             pids = [v for v in self.values(label) if type(v) is int]  # true is no pid
-            alive = [f"{p} ({at_exit[p]['state']} {at_exit[p]['comm']})" for p in pids if p in at_exit]
+            alive = [process_state(at_exit[p]) for p in pids if p in at_exit]
             checks.append(Check(f"pid {label} gone when the main program exited",
                                 "gone" if pids else "a recorded pid", ", ".join(alive) or
                                 ("gone" if pids else "no pid recorded"), bool(pids) and not alive))
@@ -76,7 +89,7 @@ class Judge:
                             f"first: {garbled[0]!r}" if garbled else "all", not garbled))
         leaked = obs.report.get("leaked", [])
         checks.append(Check("no process of the run left", "none",
-                            "; ".join(f"pid {p['pid']} {p['state']} {p['cmd'] or p['comm']}" for p in leaked)
+                            "; ".join(process_state(p) for p in leaked)
                             or "none", not leaked))
         return checks
 

@@ -15,6 +15,8 @@ and checks the grade against what its sample.toml says.
 - `feedback_mentions = "..."`: feedback.md says it (why a hostile run was stopped);
 - `no_better_than = "SAMPLE"` (a forger: that sample's bug plus a forgery): it loses points on
   at least every case SAMPLE's list names, so the forgery gains nothing;
+- `cause = "KEY"`: feedback.md opens with that likely cause (causes.py), named by its API.md
+  row, covering every failed case;
 - `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
   root-only file PATH while grading, and no report may hold it;
 - --full-marks: the submission must score max_score (the reference);
@@ -34,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from mpspec_runner import grade as grade_mod, procs, samples  # noqa: E402 - the harness package beside this folder
+from mpspec_runner import causes, grade as grade_mod, procs, samples  # noqa: E402 - the harness package beside this folder
 
 
 def grade(submission, out, sanitize):
@@ -67,6 +69,22 @@ def no_better_than(meta, g):
     honest_meta = tomllib.loads((samples.SAMPLES / honest / "sample.toml").read_text())
     spared = sorted(set(honest_meta["expected_failures"]) - set(g["failed"]))
     return [f"the forgery spared cases that {honest}'s bug alone fails: {spared}"] if spared else []
+
+
+def opening_cause(meta, g, feedback):
+    """A sample with one bug must be told that one cause first, with every failure in it."""
+    key = meta.get("cause")
+    if not key:
+        return []
+    cause = causes.CAUSES[key]
+    opening = next((line for line in feedback.splitlines() if line.startswith("**Most likely")),
+                   "")
+    problems = []
+    if cause.summary not in opening or cause.api not in opening:
+        problems.append(f"feedback.md does not open with the cause {key!r}: {opening!r}")
+    if g["causes"] != [[key, len(g["failed"])]]:
+        problems.append(f"the failures are not all put down to {key!r}: {g['causes']}")
+    return problems
 
 
 @contextlib.contextmanager
@@ -152,6 +170,7 @@ def main(argv):
                 problems.append("a buggy sample scored full marks")
         if meta.get("feedback_mentions", "") not in feedback:
             problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
+        problems += opening_cause(meta, g, feedback)
         problems += no_better_than(meta, g)
         problems += open_folders(g["name"], out)
         problems += leaked(token, g["name"], out)

@@ -400,7 +400,7 @@ class ProcessesTest(unittest.TestCase):
         alive = {"at_exit": [{"pid": 42, "state": "S", "comm": "python3"}]}
         c = named(checks({"gone": ["w"]}, trace=trace, report=alive), "pid w gone")
         self.assertFalse(c.ok)
-        self.assertIn("42 (S python3)", c.observed)
+        self.assertIn("pid 42 python3: still running, asleep (state S)", c.observed)
         other = {"at_exit": [{"pid": 43, "state": "S", "comm": "python3"}]}
         self.assertTrue(named(checks({"gone": ["w"]}, trace=trace, report=other), "pid w gone").ok)
 
@@ -415,7 +415,9 @@ class ProcessesTest(unittest.TestCase):
                              {"pid": 8, "state": "Z", "cmd": "python3 w.py", "comm": "python3"}]}
         c = named(checks({}, report=leaked), "no process of the run left")
         self.assertFalse(c.ok)
-        self.assertEqual(c.observed, "pid 7 S sleep; pid 8 Z python3 w.py")
+        self.assertEqual(c.observed, "pid 7 sleep: still running, asleep (state S); pid 8 "
+                         "python3 w.py: a zombie: it ended but was never reaped by wait "
+                         "(state Z)")
 
 
 class UnexpectedErrorTest(unittest.TestCase):

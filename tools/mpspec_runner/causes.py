@@ -1,0 +1,136 @@
+"""Likely causes: a student's failures grouped by the symptom they share, each group naming
+the row of API.md it is about. One bug often fails twenty cases (a child that never flushes
+its output fails every case that reads a child's line); the student should read that one
+cause first, not twenty puzzles.
+
+A symptom is read from a result alone (its verdict, its failed checks, what the run
+printed), never from the implementation's name, so a sample cannot be recognised by it."""
+import re
+from dataclasses import dataclass
+
+from .verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Cause:
+    key: str
+    summary: str  # one line for the student: what the failures have in common
+    api: str  # the row of API.md's behaviour table (or section) the cause is about
+
+
+CAUSES = {c.key: c for c in [
+    Cause("child-output", "a child's printed lines never reach the output: the children run, "
+          "but what they print is lost (is stdout flushed before the child's _exit?)",
+          "API.md, \"child exit\": the child flushes stdout/stderr, then leaves with _exit"),
+    Cause("no-child", "no child ever ran a step of its target: start() did not start a "
+          "process that runs the target", "API.md, \"target and args\""),
+    Cause("fork-bomb", "the run created processes without end (a fork bomb)",
+          "API.md, \"target and args\": start() creates exactly one child"),
+    Cause("flood", "the run printed without end and was stopped",
+          "API.md, \"target and args\" and \"child exit\""),
+    Cause("hang", "the run never ended within the case's time: a call blocked, or a process "
+          "that should have ended did not", "API.md, \"join\" and \"at exit of the main program\""),
+    Cause("left-running", "a process was still there when it should have been gone (not "
+          "terminated, not reaped, or outliving the main program)",
+          "API.md, \"at exit of the main program\", \"terminate/kill\" and \"is_alive\""),
+    Cause("raw-status", "exit codes hold the raw wait status (exit(1) reads 256, SIGTERM 15) "
+          "instead of the decoded code (1, -15)", "API.md, \"exit codes\""),
+    Cause("exit-codes", "exit codes differ from the table", "API.md, \"exit codes\""),
+    Cause("misuse", "a misuse is not refused: a call that must throw mp::ProcessError with "
+          "CPython's message did not", "API.md, \"misuse\""),
+    Cause("timing", "a call returns at the wrong time (too early, or late)",
+          "API.md, \"join\""),
+    Cause("other", "other failures, each with its own cause", "the claim of each case"),
+]}
+STDOUT_CHECK = re.compile(r"^(stdout|stderr) (lines|includes|order)")
+PLACEHOLDER = re.compile(r"\{[^}]*\}|\$\{[^}]*\}")
+
+
+def symptom(result):
+    """The key of the cause a failed result most likely shares with others."""
+    obs, checks = result.observation, [c for c in (result.checks or []) if not c.ok]
+    report = obs.report if obs is not None else {}
+    if report.get("pids_limit"):
+        return "fork-bomb"
+    if report.get("flood"):
+        return "flood"
+    if result.verdict == Verdict.TIMEOUT:
+        return "hang"
+    # Only the tracer (grading) knows every process: a child that only prints leaves no event.
+    seen = report.get("witness", {}).get("processes")
+    if seen is not None and result.case.data.get("targets") and len(seen) <= 1:
+        return "no-child"
+    if obs is not None and checks and all(STDOUT_CHECK.match(c.name) for c in checks) \
+            and missing_child_line(result.case, obs.stdout):
+        return "child-output"
+    if any(c.name == "no process of the run left" or c.name.endswith("gone when the main "
+                                                                     "program exited")
+           for c in checks):
+        return "left-running"
+    codes = [exit_code_pair(c) for c in checks]
+    codes = [pair for pair in codes if pair]
+    if codes:
+        return "raw-status" if all(raw_status(*pair) for pair in codes) else "exit-codes"
+    if any(str(c.expected).startswith("error=") for c in checks):
+        return "misuse"
+    if any(c.name.startswith("time from") or c.name.startswith("median") for c in checks):
+        return "timing"
+    return "other"
+
+
+def child_prints(case):
+    """The templates of the lines the case's targets print to stdout (children's lines)."""
+    found = []
+
+    def walk(steps):
+        for step in steps:
+            if step.get("do") == "print" and step.get("stream", "stdout") == "stdout":
+                found.append(step["text"])
+            walk(step.get("steps", []))
+
+    for target in case.data.get("targets", {}).values():
+        walk(target.get("steps", []))
+    return found
+
+
+def missing_child_line(case, stdout):
+    """Whether some line a target prints (its fixed parts in order, whatever fills its
+    placeholders) was never printed: a wrong name still prints its line, lost output not."""
+    patterns = [re.compile(".*".join(re.escape(p) for p in PLACEHOLDER.split(t)))
+                for t in child_prints(case)]
+    return any(not any(p.fullmatch(line) for line in stdout) for p in patterns)
+
+
+def exit_code_pair(check):
+    """(expected, observed) where a check compares a recorded exit code, else None."""
+    m = re.fullmatch(r"value=(-?\d+)", str(check.expected))
+    if not m or not check.name.startswith("result ") or not re.fullmatch(r"-?\d+",
+                                                                          str(check.observed)):
+        return None
+    return int(m.group(1)), int(check.observed)
+
+
+def raw_status(expected, observed):
+    return (expected > 0 and observed == expected << 8) or (expected < 0 and observed == -expected)
+
+
+def likely_causes(failures, key=symptom):
+    """[(Cause, [failures])], the largest group first and 'other' last; `key` gives a
+    failure's symptom (by default read from a runner's result)."""
+    groups = {}
+    for r in failures:
+        groups.setdefault(key(r) or "other", []).append(r)
+    order = sorted(groups, key=lambda k: (k == "other", -len(groups[k]), k))
+    return [(CAUSES[k], groups[k]) for k in order]
+
+
+def headline(groups, failed):
+    """The one line that opens a student's feedback, or None when nothing failed."""
+    if not groups:
+        return None
+    cause, members = groups[0]
+    if cause.key == "other":
+        return f"{failed} failed cases, each with a cause of its own: read them below."
+    share = "All" if len(members) == failed else f"{len(members)} of the"
+    return (f"{share} {failed} failed cases share one symptom: {cause.summary}. "
+            f"See {cause.api}.")

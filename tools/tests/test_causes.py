@@ -1,0 +1,87 @@
+"""Likely causes (tools/mpspec_runner/causes.py): which symptom a failed result shows, and
+how failures group, on small made-up results."""
+import unittest
+from types import SimpleNamespace
+
+from mpspec_runner import causes
+from mpspec_runner.judge import Check
+from mpspec_runner.verdict import Verdict
+
+TARGETS = {"worker": {"steps": [{"do": "print", "text": "Worker: {0}"}]},
+           "nested": {"steps": [{"do": "repeat", "times": 2,
+                                 "steps": [{"do": "print", "text": "tick {i}"}]}]}}
+
+
+def result(checks=(), verdict=Verdict.FAIL, stdout=(), report=None, targets=None):
+    case = SimpleNamespace(id="x.y", data={"targets": TARGETS if targets is None else targets})
+    obs = SimpleNamespace(stdout=list(stdout), report=report or {}, trace=[])
+    return SimpleNamespace(case=case, verdict=verdict, observation=obs, checks=list(checks))
+
+
+def stdout_fails():
+    return [Check("stdout lines (any order)", ["Worker: 0"], [], False)]
+
+
+class SymptomTest(unittest.TestCase):
+    def test_lost_child_lines(self):
+        self.assertEqual(causes.symptom(result(stdout_fails(), stdout=["main says"])),
+                         "child-output")
+
+    def test_child_lines_present_but_wrong_is_not_lost_output(self):
+        r = result(stdout_fails(), stdout=["Worker: 7", "tick 0"])
+        self.assertEqual(causes.symptom(r), "other")
+
+    def test_a_nested_print_counts(self):
+        r = result(stdout_fails(), stdout=["Worker: 7"])  # tick lines missing
+        self.assertEqual(causes.symptom(r), "child-output")
+
+    def test_no_child_in_the_kernels_view(self):
+        r = result(stdout_fails(), report={"witness": {"processes": {"2": {}}}})
+        self.assertEqual(causes.symptom(r), "no-child")
+        r = result(stdout_fails(), report={"witness": {"processes": {"2": {}, "3": {}}}})
+        self.assertEqual(causes.symptom(r), "child-output")
+
+    def test_stopped_runs(self):
+        self.assertEqual(causes.symptom(result(report={"pids_limit": True})), "fork-bomb")
+        self.assertEqual(causes.symptom(result(report={"flood": True})), "flood")
+        self.assertEqual(causes.symptom(result(verdict=Verdict.TIMEOUT)), "hang")
+
+    def test_left_running(self):
+        left = Check("no process of the run left", "none", "pid 3 x: still running", False)
+        self.assertEqual(causes.symptom(result([left])), "left-running")
+
+    def test_raw_status_and_other_exit_codes(self):
+        raw = [Check("result code", "value=1", "256", False),
+               Check("result term", "value=-15", "15", False)]
+        self.assertEqual(causes.symptom(result(raw)), "raw-status")
+        off = [Check("result code", "value=1", "0", False)]
+        self.assertEqual(causes.symptom(result(off)), "exit-codes")
+
+    def test_misuse_not_refused(self):
+        c = Check("result again", "error=cannot start a process twice", "null", False)
+        self.assertEqual(causes.symptom(result([c])), "misuse")
+
+    def test_timing(self):
+        c = Check("time from joined.t0 to joined", "2.95 .. 8 units", "50 units", False)
+        self.assertEqual(causes.symptom(result([c])), "timing")
+
+
+class GroupTest(unittest.TestCase):
+    def test_largest_group_first_and_other_last(self):
+        rs = ["other", "other", "other", "misuse", "hang", "hang"]
+        groups = causes.likely_causes(rs, key=lambda k: k)
+        self.assertEqual([(c.key, len(m)) for c, m in groups],
+                         [("hang", 2), ("misuse", 1), ("other", 3)])
+
+    def test_headline(self):
+        groups = causes.likely_causes(["child-output"] * 3, key=lambda k: k)
+        line = causes.headline(groups, 3)
+        self.assertTrue(line.startswith("All 3 failed cases share one symptom"))
+        self.assertIn('API.md, "child exit"', line)
+        self.assertIsNone(causes.headline([], 0))
+        self.assertIn("a cause of its own",
+                      causes.headline(causes.likely_causes(["other"], key=lambda k: k), 1))
+
+
+if __name__ == "__main__":
+    unittest.main()
