@@ -340,7 +340,9 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
                    *(["--user", str(user)] if user is not None else []),
                    *(["--witness"] if sandbox.witness else [])]
-        cmd = [sys.executable, str(SHIM), str(folder.report), str(folder.trace), str(timeout),
+        # -S: the shim is standard library only, and a site's .pth files (some import
+        # certifi) cost a third of its start, paid once per case.
+        cmd = [sys.executable, "-S", str(SHIM), str(folder.report), str(folder.trace), str(timeout),
                str(grace), *options, "--", str(adapter_path), str(folder.scenario)]
         if isolation().startswith("namespace"):
             flags = NAMESPACES if isolation() == "namespace" else NAMESPACES[:-1]

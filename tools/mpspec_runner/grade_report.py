@@ -122,6 +122,11 @@ def summary(g):
     return "\n".join(lines)
 
 
+def hidden_numbers(g):
+    """case id -> N of "hidden case N", the same in feedback.md and results.json."""
+    return {r.case.id: n for n, r in enumerate((r for r in g.results if r.hidden), 1)}
+
+
 def feedback(g, rubric):
     out = [f"# Feedback: {g.name}", "", f"**Score: {g.score:g} / {g.max_score:g}**", ""]
     headline = causes.headline(cause_groups(g), len(failed(g)))
@@ -148,12 +153,11 @@ def feedback(g, rubric):
                 "Each block says what the specification claims, where it comes from, what was "
                 "expected and what your implementation did, and the command that reproduces it "
                 "on your machine. " + REPRODUCE_NOTE.format(unit=g.unit), ""]
-    hidden_n = 0
+    numbers = hidden_numbers(g)
     for r in bad:
         lost = r.max_points - r.points
         if r.hidden:
-            hidden_n += 1
-            out += [f"### Hidden case {hidden_n} ({r.case.data.get('section', '')}): "
+            out += [f"### Hidden case {numbers[r.case.id]} ({r.case.data.get('section', '')}): "
                     f"{r.verdict.lower()}, -{lost:.1f} points", ""]
             continue
         d = r.case.data
@@ -166,7 +170,9 @@ def feedback(g, rubric):
         out += ["## AddressSanitizer / UndefinedBehaviorSanitizer", "",
                 "The cases ran again with a sanitizer build; these reports point at memory errors "
                 "or undefined behaviour even where the case passed:", ""]
-        out += [f"- `{case}`: `{report}`" for case, report in g.sanitizer] + [""]
+        out += [f"- `{case}`: `{report}`" if case not in numbers else
+                f"- hidden case {numbers[case]}: `{report}`" for case, report in g.sanitizer]
+        out.append("")
     if g.warnings:
         out += ["## Compiler warnings", "", "```", *g.warnings[:MAX_COMPILER_LINES], "```", ""]
     penalties = rubric.get("penalties", {})
@@ -177,9 +183,10 @@ def feedback(g, rubric):
 
 def gradescope(g):
     tests = []
-    for n, r in enumerate(g.results, 1):
+    numbers = hidden_numbers(g)
+    for r in g.results:
         hidden = r.hidden
-        tests.append({"name": f"hidden case {n}" if hidden else f"{r.case.id}: "
+        tests.append({"name": f"hidden case {numbers[r.case.id]}" if hidden else f"{r.case.id}: "
                       f"{r.case.data.get('claim', '')}",
                       "score": round(r.points, 3), "max_score": round(r.max_points, 3),
                       "status": "passed" if r.verdict.earns_credit else "failed",

@@ -6,6 +6,7 @@ import json
 import tempfile
 import unittest
 from pathlib import Path
+from types import SimpleNamespace
 
 from mpspec_runner import cases, core, crosscheck, explain, grade, grade_report
 from mpspec_runner.judge import Check
@@ -93,6 +94,32 @@ class FeedbackTest(unittest.TestCase):
         tests = grade_report.gradescope(g)["tests"]
         self.assertEqual([t["visibility"] for t in tests], ["visible", "visible", "hidden"])
         self.assertEqual(tests[2]["output"], "")
+        self.assertEqual(tests[2]["name"], "hidden case 1")  # as feedback.md numbers it
+
+    def test_a_sanitizer_report_does_not_name_a_hidden_case(self):
+        r = rubric(hidden={"cases": ["secret"]})
+        g = graded([result(case("a"), Verdict.PASS), result(case("secret"), Verdict.PASS)], r)
+        g.sanitizer = [("secret", "ERROR: AddressSanitizer: heap-use-after-free"),
+                       ("a", "ERROR: LeakSanitizer: detected memory leaks")]
+        text = grade_report.feedback(g, r)
+        self.assertNotIn("secret", text)
+        self.assertIn("- hidden case 1: `ERROR: AddressSanitizer: heap-use-after-free`", text)
+        self.assertIn("- `a`: `ERROR: LeakSanitizer", text)
+
+    def test_feedback_opens_with_the_likely_cause(self):
+        lost = Check("stdout lines (any order)", ["Worker: 0"], [], False)
+        c = cases.Case("spec/x/w.toml", {"id": "w", "weight": 1, "level": "MUST",
+                                         "section": "10.4.1", "claim": "workers print",
+                                         "targets": {"t": {"steps": [
+                                             {"do": "print", "text": "Worker: {0}"}]}}})
+        obs = SimpleNamespace(stdout=["main line"], report={}, trace=[])
+        g = graded([core.Result(c, "student", Verdict.FAIL, 0.1, "details", obs, [lost]),
+                    result(case("b"), Verdict.FAIL)])
+        self.assertEqual([r.symptom for r in g.results], ["child-output", "other"])
+        text = grade_report.feedback(g, rubric())
+        opening = text.split("\n\n")[2]
+        self.assertTrue(opening.startswith("**Most likely cause:** 1 of the 2 failed cases"))
+        self.assertIn('API.md, "child exit"', opening)
 
     def test_a_build_failure_shows_the_compilers_errors(self):
         g = grade.Grade(name="bob", source="bob/", max_score=100.0,
