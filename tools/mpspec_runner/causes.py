@@ -6,6 +6,7 @@ cause first, not twenty puzzles.
 A symptom is read from a result alone (its verdict, its failed checks, what the run
 printed), never from the implementation's name, so a sample cannot be recognised by it."""
 import re
+import signal
 from dataclasses import dataclass
 
 from .verdict import Verdict
@@ -102,15 +103,35 @@ def missing_child_line(case, stdout):
 
 
 def exit_code_pair(check):
-    """(expected, observed) where a check compares a recorded exit code, else None."""
-    m = re.fullmatch(r"value=(-?\d+)", str(check.expected))
-    if not m or not check.name.startswith("result ") or not re.fullmatch(r"-?\d+",
-                                                                          str(check.observed)):
+    """(expected, observed) where a check compares a recorded exit code, or the exitcode
+    field of a repr (`exitcode=-SIGTERM`), else None."""
+    if not check.name.startswith("result "):
         return None
-    return int(m.group(1)), int(check.observed)
+    m = re.fullmatch(r"value=(-?\d+)", str(check.expected))
+    if m and re.fullmatch(r"-?\d+", str(check.observed)):
+        return int(m.group(1)), int(check.observed)
+    want = re.search(r"exitcode=(-?\w+)", str(check.expected))
+    seen = re.search(r"exitcode=(-?\w+)", str(check.observed))
+    if want and seen and want.group(1) != seen.group(1):
+        return exitcode_value(want.group(1)), exitcode_value(seen.group(1))
+    return None
+
+
+def exitcode_value(text):
+    """An exitcode as a repr shows it (1, -SIGTERM) as a number; None if it is neither."""
+    sign = -1 if text.startswith("-") else 1
+    name = text.lstrip("-")
+    if name.isdigit():
+        return sign * int(name)
+    try:
+        return sign * signal.Signals[name].value
+    except KeyError:
+        return None
 
 
 def raw_status(expected, observed):
+    if expected is None or observed is None:
+        return False
     return (expected > 0 and observed == expected << 8) or (expected < 0 and observed == -expected)
 
 
@@ -129,8 +150,14 @@ def headline(groups, failed):
     if not groups:
         return None
     cause, members = groups[0]
+    see = f"See {cause.api}."
     if cause.key == "other":
-        return f"{failed} failed cases, each with a cause of its own: read them below."
+        return ("The failed case has a cause of its own: read it below." if failed == 1 else
+                f"{failed} failed cases, each with a cause of its own: read them below.")
+    if failed == 1:
+        return f"The one failed case: {cause.summary}. {see}"
+    if len(members) == 1:
+        return (f"The {failed} failed cases show different symptoms (see Likely causes); "
+                f"the first: {cause.summary}. {see}")
     share = "All" if len(members) == failed else f"{len(members)} of the"
-    return (f"{share} {failed} failed cases share one symptom: {cause.summary}. "
-            f"See {cause.api}.")
+    return f"{share} {failed} failed cases share one symptom: {cause.summary}. {see}"

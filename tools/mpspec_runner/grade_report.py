@@ -52,7 +52,8 @@ class Progress:
                 if groups and self.total > 1:  # the batch's one line per student, then why
                     cause, members = groups[0]
                     sys.stderr.write(f"      {len(failed(g))} failed; most likely: "
-                                     f"{cause.summary} ({len(members)} cases)\n")
+                                     f"{cause.summary} ({len(members)} "
+                                     f"case{'s' if len(members) > 1 else ''})\n")
             sys.stderr.flush()
 
 

@@ -57,6 +57,14 @@ class SymptomTest(unittest.TestCase):
         off = [Check("result code", "value=1", "0", False)]
         self.assertEqual(causes.symptom(result(off)), "exit-codes")
 
+    def test_raw_status_in_a_repr(self):
+        c = Check("result r", "like=<Process name='P' pid=${int} stopped exitcode=-SIGTERM>",
+                  "<Process name='P' pid=3 stopped exitcode=15>", False)
+        self.assertEqual(causes.symptom(result([c])), "raw-status")
+        c = Check("result r", "like=<Process name='P' stopped exitcode=1>",
+                  "<Process name='P' stopped exitcode=0>", False)
+        self.assertEqual(causes.symptom(result([c])), "exit-codes")
+
     def test_misuse_not_refused(self):
         c = Check("result again", "error=cannot start a process twice", "null", False)
         self.assertEqual(causes.symptom(result([c])), "misuse")
@@ -79,6 +87,12 @@ class GroupTest(unittest.TestCase):
         self.assertTrue(line.startswith("All 3 failed cases share one symptom"))
         self.assertIn('API.md, "child exit"', line)
         self.assertIsNone(causes.headline([], 0))
+        one = causes.likely_causes(["hang"], key=lambda k: k)
+        self.assertTrue(causes.headline(one, 1).startswith("The one failed case: "))
+        mixed = causes.likely_causes(["hang", "misuse"], key=lambda k: k)
+        self.assertTrue(causes.headline(mixed, 2).startswith("The 2 failed cases show different"))
+        some = causes.likely_causes(["hang", "hang", "misuse"], key=lambda k: k)
+        self.assertTrue(causes.headline(some, 3).startswith("2 of the 3 failed cases share"))
         self.assertIn("a cause of its own",
                       causes.headline(causes.likely_causes(["other"], key=lambda k: k), 1))
 

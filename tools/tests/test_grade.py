@@ -113,12 +113,14 @@ class FeedbackTest(unittest.TestCase):
                                          "targets": {"t": {"steps": [
                                              {"do": "print", "text": "Worker: {0}"}]}}})
         obs = SimpleNamespace(stdout=["main line"], report={}, trace=[])
+        lost_too = core.Result(c, "student", Verdict.FAIL, 0.1, "details", obs, [lost])
         g = graded([core.Result(c, "student", Verdict.FAIL, 0.1, "details", obs, [lost]),
-                    result(case("b"), Verdict.FAIL)])
-        self.assertEqual([r.symptom for r in g.results], ["child-output", "other"])
+                    result(case("b"), Verdict.FAIL), lost_too])
+        self.assertEqual([r.symptom for r in g.results], ["child-output", "other",
+                                                          "child-output"])
         text = grade_report.feedback(g, rubric())
         opening = text.split("\n\n")[2]
-        self.assertTrue(opening.startswith("**Most likely cause:** 1 of the 2 failed cases"))
+        self.assertTrue(opening.startswith("**Most likely cause:** 2 of the 3 failed cases"))
         self.assertIn('API.md, "child exit"', opening)
 
     def test_a_build_failure_shows_the_compilers_errors(self):
