@@ -361,7 +361,11 @@ def class_matrix(grades, out):
 
 
 def load_inputs(opts):
-    """(rubric, cases to grade); ValueError with the instructor's words if either is broken."""
+    """(rubric, cases to grade); ValueError with the instructor's words if either is broken,
+    or if a submission path names nothing (a typo is not a student's 0)."""
+    missing = [s for s in opts.submissions if not os.path.lexists(s)]
+    if missing:
+        raise ValueError("no such submission: " + ", ".join(missing))
     try:
         rubric = load_rubric(opts.rubric)
     except (OSError, tomllib.TOMLDecodeError) as e:

@@ -213,3 +213,26 @@ class ReportSizeTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class InputsTest(unittest.TestCase):
+    """An instructor's typo is refused before anything is graded, in words that name it."""
+
+    def opts(self, **changes):
+        base = dict(rubric=str(grade.RUBRIC), submissions=["reference"], keyword=None)
+        return SimpleNamespace(**{**base, **changes})
+
+    def test_a_missing_submission(self):
+        with self.assertRaisesRegex(ValueError, "no such submission: nosuch/"):
+            grade.load_inputs(self.opts(submissions=["reference", "nosuch/"]))
+
+    def test_a_missing_rubric(self):
+        with self.assertRaisesRegex(ValueError, "cannot read the rubric nope.toml"):
+            grade.load_inputs(self.opts(rubric="nope.toml"))
+
+    def test_a_bad_time_unit(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            mine = Path(tmp) / "r.toml"
+            mine.write_text('time_unit = "fast"\n')
+            with self.assertRaisesRegex(ValueError, "time_unit must be a number of seconds"):
+                grade.load_inputs(self.opts(rubric=str(mine)))
