@@ -1,8 +1,6 @@
-// The step interpreter: every step of spec/vocabulary.toml over mp/process.hpp.
+// The step interpreter: every step of spec/vocabulary.toml, over process_ops.hpp.
 #include "play.hpp"
 
-#include <poll.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,9 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <regex>
 #include <set>
 #include <thread>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "other_module.hpp"
@@ -57,6 +58,18 @@ int signal_number(const std::string& name) {
 
 std::string plain(const json& value) {  // Python's str() of an int or a string
   return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+json to_json(const ops::Value& value) {  // an op's result as the trace's "value"
+  return std::visit(
+      [](const auto& v) -> json {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
+          return nullptr;
+        } else {
+          return v;
+        }
+      },
+      value);
 }
 
 }  // namespace
@@ -104,8 +117,8 @@ void trace(json event) {
   if (fd != nullptr && write(std::atoi(fd), line.data(), line.size()) < 0) return;
 }
 
-void run_target(const std::string& path, const std::string& name, const json& args) {
-  Program(path, args).run(g_scenario["targets"][name]["steps"]);
+void run_target(const std::string& path, const std::string& name, const std::string& args_json) {
+  Program(path, json::parse(args_json)).run(g_scenario["targets"][name]["steps"]);
 }
 
 void Program::run(const json& steps) {
@@ -127,14 +140,14 @@ void Program::run(const json& steps) {
     } else if (what == "ignore") {
       std::signal(signal_number(step["signal"]), SIG_IGN);
     } else if (what == "drop") {
-      handles_.erase(step["p"].get<std::string>());
+      handles_.drop(step["p"].get<std::string>());
     } else if (what == "return") {
       return;  // the target's value is ignored, as API.md says
     } else if (what == "raise") {
       throw std::runtime_error(step["message"].get<std::string>());
     } else if (what == "exit") {
-      if (step.contains("message")) mp::exit(step["message"].get<std::string>());
-      mp::exit(step.value("code", 0));
+      if (step.contains("message")) ops::exit(step["message"].get<std::string>());
+      ops::exit(step.value("code", 0));
     } else if (what == "crash") {
       const int sig = signal_number(step["signal"]);
       std::signal(sig, SIG_DFL);
@@ -157,7 +170,7 @@ std::string Program::format(const std::string& text) const {
     out.append(last, text.cbegin() + it->position());
     const std::string key = (*it)[1];
     if (key == "name") {
-      out += mp::current_process().name();
+      out += ops::current_name();
     } else if (key == "pid") {
       out += std::to_string(getpid());
     } else if (key == "ppid") {
@@ -175,14 +188,6 @@ std::string Program::format(const std::string& text) const {
   return out;
 }
 
-std::optional<mp::Process> Program::handle(const std::string& name) {
-  if (name == "current") return mp::current_process();
-  if (name == "parent") return mp::parent_process();
-  const auto it = handles_.find(name);
-  if (it == handles_.end()) throw CaseError("unknown process handle " + name);
-  return it->second;
-}
-
 void Program::op(const json& step) {
   json event = {{"ev", "op"}, {"proc", path_}, {"do", step["do"]}};
   for (const char* key : {"p", "as"}) {
@@ -195,7 +200,7 @@ void Program::op(const json& step) {
     throw;
   } catch (const std::exception& e) {  // misuse is a result, compared by message
     event["error"] = e.what();
-    event["error_type"] = typeid(e) == typeid(mp::ProcessError) ? "ProcessError" : "exception";
+    event["error_type"] = ops::is_process_error(e) ? "ProcessError" : "exception";
   }
   event["t"] = monotonic();
   trace(event);
@@ -205,12 +210,11 @@ json Program::perform(const json& step) {
   const auto what = step["do"].get<std::string>();
   if (what == "mark") return nullptr;
   if (what == "active_children") {
-    std::vector<std::string> names;
-    for (const auto& p : mp::active_children()) names.push_back(p.name());
+    std::vector<std::string> names = ops::active_children();
     std::sort(names.begin(), names.end());
     return names;
   }
-  if (what == "cpu_count") return mp::cpu_count();
+  if (what == "cpu_count") return ops::cpu_count();
   if (what == "open_fds") {  // less the iterator's own fd
     const auto n = std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
                                  std::filesystem::directory_iterator{});
@@ -222,61 +226,34 @@ json Program::perform(const json& step) {
     create(step);
     return nullptr;
   }
-  std::optional<mp::Process> p = handle(step["p"].get<std::string>());
-  if (!p) return nullptr;  // parent_process() in the main program
-  if (what == "reaped") {  // a zombie or a running child can still be waited for
-    siginfo_t info{};
-    return waitid(P_PID, static_cast<id_t>(p->pid().value_or(0)), &info,
-                  WEXITED | WNOHANG | WNOWAIT) != 0 &&
-           errno == ECHILD;
-  }
-  if (what == "start") p->start();
-  if (what == "join") {
-    if (step.contains("timeout")) {
-      p->join(units(step["timeout"]));
-    } else {
-      p->join();
-    }
-  }
-  if (what == "is_alive") return p->is_alive();
-  if (what == "terminate") p->terminate();
-  if (what == "kill") p->kill();
-  if (what == "close") p->close();
-  if (what == "name") return p->name();
-  if (what == "daemon") return p->daemon();
-  if (what == "pid") return p->pid() ? json(*p->pid()) : json(nullptr);
-  if (what == "exitcode") return p->exitcode() ? json(*p->exitcode()) : json(nullptr);
-  if (what == "sentinel") return p->sentinel();
-  if (what == "repr") return p->repr();
-  if (what == "wait_sentinel") {
-    pollfd fd{.fd = p->sentinel(), .events = POLLIN, .revents = 0};
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(units(step["timeout"]));
-    return poll(&fd, 1, static_cast<int>(ms.count())) > 0;
-  }
-  if (what == "set_name") p->set_name(step["value"].get<std::string>());
-  if (what == "set_daemon") p->set_daemon(step["value"].get<bool>());
-  return nullptr;
+  // The rest act on a handle; their other fields are read once it is found.
+  return to_json(handles_.perform(what, step["p"].get<std::string>(), [&] {
+    ops::Operand operand;
+    if (what == "join" && step.contains("timeout"))
+      operand.timeout = units(step["timeout"]).count();
+    if (what == "wait_sentinel") operand.timeout = units(step["timeout"]).count();
+    if (what == "set_name") operand.name = step["value"].get<std::string>();
+    if (what == "set_daemon") operand.daemon = step["value"].get<bool>();
+    return operand;
+  }));
 }
 
 void Program::create(const json& step) {
-  mp::Options options;
-  options.name = step.value("name", "");
-  if (step.contains("daemon")) options.daemon = step["daemon"].get<bool>();
-  const auto name = step["p"].get<std::string>();
+  const std::string name = step.value("name", "");
+  std::optional<bool> daemon;
+  if (step.contains("daemon")) daemon = step["daemon"].get<bool>();
+  const auto handle_name = step["p"].get<std::string>();
   if (!step.contains("target")) {
-    mp::Process p;
-    if (!options.name.empty()) p.set_name(options.name);
-    if (options.daemon) p.set_daemon(*options.daemon);
-    handles_.insert_or_assign(name, p);
+    handles_.create(handle_name, name, daemon, std::nullopt);
     return;
   }
   const auto target = step["target"].get<std::string>();
-  const std::string child_path = path_ + "/" + name;
-  const json args = step.value("args", json::array());
   const bool other = g_scenario["targets"][target].value("module", "") == "other";
-  handles_.insert_or_assign(
-      name, other ? mp::Process(options, other_module::worker, child_path, target, args)
-                  : mp::Process(options, run_target, child_path, target, args));
+  handles_.create(handle_name, name, daemon,
+                  ops::Target{.entry = other ? other_module::worker : run_target,
+                              .path = path_ + "/" + handle_name,
+                              .name = target,
+                              .args_json = step.value("args", json::array()).dump()});
 }
 
 }  // namespace mpspec

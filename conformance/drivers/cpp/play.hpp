@@ -1,24 +1,19 @@
-// The step interpreter of mpspec's C++ driver (conformance/PROTOCOL.md), written against
-// mp/process.hpp alone, so it builds with any implementation of shared/API.md.
+// The step interpreter of mpspec's C++ driver (conformance/PROTOCOL.md). It reads the
+// scenario with nlohmann/json and reaches mp/process.hpp only through process_ops.hpp, so it
+// builds with any implementation of shared/API.md and never depends on one.
 #ifndef MPSPEC_DRIVER_PLAY_HPP_
 #define MPSPEC_DRIVER_PLAY_HPP_
 
-#include <map>
-#include <mp/process.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <stdexcept>
 #include <string>
+
+#include "driver.hpp"
+#include "process_ops.hpp"
 
 namespace mpspec {
 
 using nlohmann::json;
-
-// The scenario is malformed: the driver exits with 100.
-class CaseError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 // Thrown by the main program's "end" step.
 struct End {};
@@ -49,16 +44,12 @@ class Program {
   void op(const json& step);
   json perform(const json& step);
   void create(const json& step);
-  std::optional<mp::Process> handle(const std::string& name);
   [[nodiscard]] std::string format(const std::string& text) const;
 
   std::string path_;
   json args_;
-  std::map<std::string, mp::Process> handles_;
+  ops::Handles handles_;
 };
-
-// The body of every child: plays target `name` of the scenario.
-void run_target(const std::string& path, const std::string& name, const json& args);
 
 }  // namespace mpspec
 

@@ -1,0 +1,109 @@
+// The driver's calls into mp/process.hpp (process_ops.hpp says why they live here alone).
+#include "process_ops.hpp"
+
+#include <poll.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <mp/process.hpp>
+#include <typeinfo>
+#include <utility>
+
+#include "driver.hpp"
+
+namespace mpspec::ops {
+
+struct Handles::Impl {
+  std::optional<mp::Process> handle(const std::string& name) {
+    if (name == "current") return mp::current_process();
+    if (name == "parent") return mp::parent_process();
+    const auto it = handles.find(name);
+    if (it == handles.end()) throw CaseError("unknown process handle " + name);
+    return it->second;
+  }
+
+  std::map<std::string, mp::Process> handles;
+};
+
+Handles::Handles() : impl_(std::make_unique<Impl>()) {}
+Handles::~Handles() = default;
+Handles::Handles(Handles&&) noexcept = default;
+Handles& Handles::operator=(Handles&&) noexcept = default;
+
+void Handles::create(const std::string& handle, const std::string& name, std::optional<bool> daemon,
+                     const std::optional<Target>& target) {
+  mp::Options options;
+  options.name = name;
+  if (daemon) options.daemon = *daemon;
+  if (!target) {
+    mp::Process p;
+    if (!options.name.empty()) p.set_name(options.name);
+    if (options.daemon) p.set_daemon(*options.daemon);
+    impl_->handles.insert_or_assign(handle, p);
+    return;
+  }
+  impl_->handles.insert_or_assign(
+      handle, mp::Process(options, target->entry, target->path, target->name, target->args_json));
+}
+
+void Handles::drop(const std::string& handle) { impl_->handles.erase(handle); }
+
+Value Handles::perform(const std::string& what, const std::string& handle,
+                       const std::function<Operand()>& operand) {
+  std::optional<mp::Process> p = impl_->handle(handle);
+  if (!p) return {};       // parent_process() in the main program
+  if (what == "reaped") {  // a zombie or a running child can still be waited for
+    siginfo_t info{};
+    return waitid(P_PID, static_cast<id_t>(p->pid().value_or(0)), &info,
+                  WEXITED | WNOHANG | WNOWAIT) != 0 &&
+           errno == ECHILD;
+  }
+  if (what == "start") p->start();
+  if (what == "join") {
+    if (const auto timeout = operand().timeout) {
+      p->join(std::chrono::duration<double>(*timeout));
+    } else {
+      p->join();
+    }
+  }
+  if (what == "is_alive") return p->is_alive();
+  if (what == "terminate") p->terminate();
+  if (what == "kill") p->kill();
+  if (what == "close") p->close();
+  if (what == "name") return p->name();
+  if (what == "daemon") return p->daemon();
+  if (what == "pid") return p->pid() ? Value(static_cast<long long>(*p->pid())) : Value();
+  if (what == "exitcode")
+    return p->exitcode() ? Value(static_cast<long long>(*p->exitcode())) : Value();
+  if (what == "sentinel") return static_cast<long long>(p->sentinel());
+  if (what == "repr") return p->repr();
+  if (what == "wait_sentinel") {
+    pollfd fd{.fd = p->sentinel(), .events = POLLIN, .revents = 0};
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(operand().timeout.value()));
+    return poll(&fd, 1, static_cast<int>(ms.count())) > 0;
+  }
+  if (what == "set_name") p->set_name(operand().name);
+  if (what == "set_daemon") p->set_daemon(operand().daemon);
+  return {};
+}
+
+std::vector<std::string> active_children() {
+  std::vector<std::string> names;
+  for (const auto& p : mp::active_children()) names.push_back(p.name());
+  return names;
+}
+
+int cpu_count() { return mp::cpu_count(); }
+
+std::string current_name() { return mp::current_process().name(); }
+
+void exit(int code) { mp::exit(code); }
+
+void exit(const std::string& message) { mp::exit(message); }
+
+bool is_process_error(const std::exception& e) { return typeid(e) == typeid(mp::ProcessError); }
+
+}  // namespace mpspec::ops
