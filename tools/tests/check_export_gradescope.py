@@ -29,8 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tools" / "tests"))
 # The harness package lives beside this folder, not installed.
-from mpspec_runner import cases as casemod, grade as grade_mod, procs, samples  # noqa: E402
+from mpspec_runner import cases as casemod, grade as grade_mod, samples  # noqa: E402
+import check_grade  # noqa: E402 - its check for processes left behind serves every grading test
 
 SKIP = 77
 # What an Ubuntu image has at its root; the machine's other folders stay out of the
@@ -228,8 +230,7 @@ def main(argv):
             save(args.save, tmp, local, exported)
     if Path("/autograder").exists() != host_had:
         problems.append("/autograder was made on the machine's root file system")
-    left = [f"{p}: {c}" for p, c in procs.with_cmdline(grade_mod.DRIVER_PREFIX).items()
-            if "mpspec-driver-submission-" in c]
+    left = check_grade.leftovers(f"{grade_mod.DRIVER_PREFIX}submission-")
     if left:
         problems.append("processes left behind:\n  " + "\n  ".join(left))
     for p in problems:

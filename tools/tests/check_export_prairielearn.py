@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tools" / "tests"))
 # The harness package lives beside this folder, not installed; the Gradescope export's check
 # already knows how to hide a case and grade a sample here.
-from mpspec_runner import grade as grade_mod, procs, samples  # noqa: E402
+from mpspec_runner import grade as grade_mod, samples  # noqa: E402
 import check_export_gradescope as gs_check  # noqa: E402
+import check_grade  # noqa: E402
 
 SKIP = 77
 # What a Debian image has at its root, less opt/ (the image's own, made here); the machine's
@@ -202,8 +203,7 @@ def main(argv):
             save(args.save, tmp, local, doc)
     if Path("/grade").exists() != host_had:
         problems.append("/grade was made on the machine's root file system")
-    left = [f"{p}: {c}" for p, c in procs.with_cmdline(grade_mod.DRIVER_PREFIX).items()
-            if "mpspec-driver-submission-" in c]
+    left = check_grade.leftovers(f"{grade_mod.DRIVER_PREFIX}submission-")
     if left:
         problems.append("processes left behind:\n  " + "\n  ".join(left))
     for p in problems:
