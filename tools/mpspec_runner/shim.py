@@ -38,10 +38,22 @@ def processes():
     return procs.descendants()
 
 
-def describe(table):
+def describe(table, cmds):
+    """The processes of `table` for the report, with the command lines of `cmds` (those of
+    `command_lines`; "" for a process that went away before they were read)."""
     return [{"pid": pid, "ppid": info[0], "state": info[1], "comm": info[2],
-             "cmd": procs.cmdline(pid)}
+             "cmd": cmds.get(pid, "")}
             for pid, info in sorted(table.items())]
+
+
+def command_lines(namespace, table):
+    """{pid: command line} of the processes of `table`, read once the run is stopped. A
+    read of /proc/PID/cmdline waits for the process's memory map, which each of its forks
+    holds for the whole copy: from a fork loop, every read waits behind fork after fork,
+    and a bomb of 512 once held the reaper past the runner's deadline. A stopped process
+    forks no more (one under way finishes first); the caller kills the run next."""
+    signal_all(namespace, signal.SIGSTOP)
+    return {pid: procs.cmdline(pid) for pid in table}
 
 
 class Relay:
@@ -127,20 +139,18 @@ def wait_exit(proc, deadline, relay, cgroup, children, wake):
             drain(wake)
 
 
+def signal_all(namespace, sig):
+    """Sends `sig` to every process of the run. PID 1 of a namespace reaches them all at once
+    (a fork bomb cannot outrun it); a subreaper can only go pid by pid."""
+    for pid in [-1] if namespace else processes():
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
 def kill_all(namespace):
-    """SIGKILL every process of the run. PID 1 of a namespace reaches them all at once (a
-    fork bomb cannot outrun it); a subreaper can only go pid by pid."""
-    if namespace:
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except OSError:
-            pass
-        return
-    for pid in processes():
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    signal_all(namespace, signal.SIGKILL)
 
 
 def join_cgroup(path):
@@ -251,7 +261,8 @@ def stop(proc, relay, args, namespace, report, children):
     stop_reason = ("flood" if relay.flooded else "pids_limit" if pids_limit_met(args.cgroup)
                    else "timed_out")
     report[stop_reason] = True
-    report["at_exit"] = describe(processes())
+    table = processes()
+    report["at_exit"] = describe(table, command_lines(namespace, table))
     kill_all(namespace)
     try:
         os.kill(proc.pid, signal.SIGKILL)
@@ -311,12 +322,14 @@ def main(argv):
     if status is None:
         status = stop(proc, relay, args, namespace, report, children)
     report["status"] = witness.exit_status(status)
-    if "at_exit" not in report:
-        report["at_exit"] = describe(processes())
+    at_exit = processes() if "at_exit" not in report else None  # command lines come later
     left = await_leftovers(relay, args.grace, children)
     if relay.flooded:
         report["flood"] = True
-    report["leaked"] = describe(left)
+    cmds = command_lines(namespace, left) if left else {}
+    report["leaked"] = describe(left, cmds)
+    if at_exit is not None:
+        report["at_exit"] = describe(at_exit, cmds)
     kill_rest(namespace, children)
     children.collect()
     if args.witness:

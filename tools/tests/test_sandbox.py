@@ -71,6 +71,32 @@ class PrivateTmpTest(unittest.TestCase):
         self.assertFalse(Path(f"/dev/shm/mpspec-litter-{mark}").exists())
 
 
+BOMB = f"""#!{sys.executable}
+import os
+ballast = bytearray(64 << 20)  # page tables to copy: each fork holds the memory map longer
+for i in range(0, len(ballast), 4096):
+    ballast[i] = 1
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass
+"""
+
+
+@unittest.skipIf(execute.cgroup_root("pids") is None, "no writable pids cgroup here")
+class ForkBombTest(unittest.TestCase):
+    def test_a_fork_bomb_is_stopped_and_said_so_not_a_fault_of_the_harness(self):
+        # The reaper once read each command line of the bomb while it still forked: every
+        # read waited behind fork after fork, and the run ended as a harness fault.
+        obs = play(BOMB)
+        self.assertEqual(obs.outcome, "error", obs.note)
+        self.assertIn("a fork bomb", obs.note)
+        described = obs.report["at_exit"]
+        self.assertGreater(len(described), 100)
+        self.assertTrue(any("/adapter " in p["cmd"] for p in described), described[:3])
+
+
 BINDER = f"""#!{sys.executable}
 import socket
 s = socket.socket(socket.AF_UNIX)
