@@ -2,6 +2,7 @@
 #include "child_exit.hpp"
 
 #include <cxxabi.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <string>
 #include <typeinfo>
 
+#include "exit_rules.hpp"
 #include "mp/process.hpp"
 #include "state.hpp"
 #include "sys.hpp"
@@ -58,6 +60,17 @@ int exit_code_for(const std::exception_ptr& error) {
                  type_name(abi::__cxa_current_exception_type()).c_str());
     return 1;
   }
+}
+
+void exit_child(std::exception_ptr error) {
+  try {
+    run_exit_rules_or_throw();
+  } catch (...) {
+    if (!error) error = std::current_exception();
+  }
+  const int code = exit_code_for(error);
+  flush_std_streams();
+  _exit(code);
 }
 
 }  // namespace detail

@@ -102,16 +102,18 @@ void signal_child(const State& s, int sig) {
 
 }  // namespace
 
-Process::Process() : Process(Internal{}, Options{}, std::function<void()>{}) {}
+Process::Process() : Process(Internal{}, Options{}, std::function<void()>{}, nullptr) {}
 
 Process::Process(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
-Process::Process(Internal /*tag*/, Options options, std::function<void()> target)
+Process::Process(Internal /*tag*/, Options options, std::function<void()> target,
+                 const detail::SpawnCodec* codec)
     : state_(std::make_shared<State>()) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   State& s = *state_;
   s.target = std::move(target);
+  s.codec = codec;
   // CPython counts every Process constructed, named or not, and prefixes the creator's
   // position numbers: Process-1:2 is the 2nd object made inside the 1st child.
   s.identity = r.current->identity;

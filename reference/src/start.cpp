@@ -15,6 +15,8 @@
 #include "lifecycle.hpp"
 #include "messages.hpp"
 #include "mp/process.hpp"
+#include "spawn.hpp"
+#include "start_method.hpp"
 #include "state.hpp"
 #include "sys.hpp"
 
@@ -48,23 +50,9 @@ namespace {
   if (lifeline_read >= 0) detail::close_fd(lifeline_read);      // the parent's end
 
   // From here on we are in the user's world: the target may allocate, and so may we.
-  std::exception_ptr error;
-  try {
+  detail::run_child_and_exit([&self] {
     if (self->target) self->target();
-  } catch (...) {
-    error = std::current_exception();
-  }
-  // CPython runs util._exit_function in a finally: our own children are handled even
-  // when the target raised, and before the error is reported.
-  try {
-    detail::run_exit_rules_or_throw();
-  } catch (...) {
-    if (!error) error = std::current_exception();
-  }
-  const int code = detail::exit_code_for(error);
-  detail::flush_std_streams();
-  // _exit, not exit: the parent's atexit handlers and static destructors are the parent's.
-  _exit(code);
+  });
 }
 
 // start()'s misuse checks, in CPython's order. With r.mutex held.
@@ -155,9 +143,13 @@ void Process::start() {
   auto parent = std::make_shared<State>();
   parent->kind = Kind::kParent;
   parent->pid = getpid();
+  const StartMethod method = get_start_method();
   {
     std::lock_guard lock(r.mutex);
     check_startable_locked(r, s);
+  }
+  if (method != StartMethod::fork && detail::bootstrapping()) {
+    throw ProcessError(msg::kBootstrapping);
   }
   // Flushed before the fork so buffered output is not printed twice, and without the lock:
   // a full stdout pipe blocks here, and must not block name() in every other thread.
@@ -170,8 +162,14 @@ void Process::start() {
   check_startable_locked(r, s);  // again: another thread may have started or closed it
   prepare_registry_locked(r);
   parent->name = s.parent_name;
+  // Written before anything is opened: a target or arg that cannot make the trip is refused
+  // with nothing to undo.
+  const std::string payload =
+      method == StartMethod::fork ? std::string() : detail::encode_target_locked(s);
   const std::array<int, 2> lifeline = open_lifeline_locked();
-  const pid_t pid = fork_child_locked(r, state_, std::move(parent), lifeline);
+  const pid_t pid = method == StartMethod::fork
+                        ? fork_child_locked(r, state_, std::move(parent), lifeline)
+                        : detail::spawn_child_locked(s, payload, lifeline);
   const int fd = child_sentinel(pid, lifeline);
   s.pid = pid;
   detail::adopt_fd(r, s, fd);

@@ -13,6 +13,8 @@
 
 namespace mp::detail {
 
+struct SpawnCodec;
+
 // Which of CPython's classes a State plays. What depends on it is in KindRules below.
 enum class Kind {
   kProcess,  // Process: created by the user
@@ -59,7 +61,8 @@ constexpr KindRules rules(Kind kind) {
 // that the destructor (run by the last owner, so alone) takes only Registry::fds_mutex.
 struct State {
   Kind kind = Kind::kProcess;
-  std::function<void()> target;  // released in the parent once started (bpo-30775)
+  std::function<void()> target;       // released in the parent once started (bpo-30775)
+  const SpawnCodec* codec = nullptr;  // writes `target` down for spawn; null: no target
   std::string name;
   bool daemon = false;
   std::vector<int> identity;        // position numbers: (1,) for Process-1, (1, 1) for Process-1:1

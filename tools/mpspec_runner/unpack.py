@@ -95,8 +95,9 @@ def check_sizes(src, entries):
 # What no implementation of API.md needs to name, but a submission that reaches for the
 # harness (its descriptors, environment, files or adapters) would: flagged for the
 # instructor to look at, never penalised (a comment can mention them innocently).
+# /proc/self/exe is not among them: spawn (API.md, "Start methods") runs it anew.
 SUSPICIOUS = ("MPSPEC_", "mpspec", "trace.jsonl", "scenario.json", "report.json",
-              "/proc/self/cmdline", "/proc/self/exe", "cpython-fork", "cpython-spawn",
+              "/proc/self/cmdline", "cpython-fork", "cpython-spawn",
               "cpython-forkserver", "conformance/drivers", "ptrace", "__asan_default_options",
               "__ubsan_default_options")
 

@@ -1,16 +1,29 @@
-// mpspec's C++ driver: `mpspec_driver_<impl> SCENARIO.json` (conformance/PROTOCOL.md).
+// mpspec's C++ driver: `mpspec_driver_<impl> [--start-method fork|spawn|forkserver]
+// SCENARIO.json` (conformance/PROTOCOL.md).
 #include <iostream>
+#include <string>
 
 #include "play.hpp"
+#include "process_ops.hpp"
 
 int main(int argc, char** argv) {
   using namespace mpspec;
-  if (argc != 2) {
-    std::cerr << "usage: " << argv[0] << " SCENARIO.json\n";
+  const std::string usage =
+      std::string("usage: ") + argv[0] + " [--start-method fork|spawn|forkserver] SCENARIO.json\n";
+  std::string method = "fork";
+  if (argc == 4 && std::string(argv[1]) == "--start-method") method = argv[2];
+  if (argc != 2 && !(argc == 4 && std::string(argv[1]) == "--start-method")) {
+    std::cerr << usage;
     return kExitCaseError;
   }
   try {
-    load_scenario(argv[1]);
+    // Read before freeze_support(): a spawned child plays its target from the scenario, which
+    // it reads again here, as a spawned CPython child imports the main module again.
+    load_scenario(argv[argc - 1]);
+    if (const auto unsupported = ops::use_start_method(method)) {
+      trace({{"ev", "unsupported"}, {"what", *unsupported}});
+      return kExitUnsupported;
+    }
     if (const auto unsupported = validate(scenario())) {
       trace({{"ev", "unsupported"}, {"what", *unsupported}});
       return kExitUnsupported;

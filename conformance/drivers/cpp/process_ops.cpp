@@ -48,6 +48,21 @@ void Handles::create(const std::string& handle, const std::string& name, std::op
       handle, mp::Process(options, target->entry, target->path, target->name, target->args_json));
 }
 
+std::optional<std::string> use_start_method(const std::string& method) {
+  if (method != "fork" && method != "spawn" && method != "forkserver") {
+    throw CaseError("unknown start method " + method);
+  }
+#ifdef MP_HAS_START_METHODS
+  mp::freeze_support();
+  if (method == "spawn") mp::set_start_method(mp::StartMethod::spawn);
+  if (method == "forkserver") mp::set_start_method(mp::StartMethod::forkserver);
+  return std::nullopt;
+#else
+  if (method == "fork") return std::nullopt;
+  return "start method " + method + " (the implementation defines no MP_HAS_START_METHODS)";
+#endif
+}
+
 void Handles::drop(const std::string& handle) { impl_->handles.erase(handle); }
 
 Value Handles::perform(const std::string& what, const std::string& handle,

@@ -71,6 +71,13 @@ class Handles {
   std::unique_ptr<Impl> impl_;
 };
 
+// Calls mp::freeze_support() (in a child started by spawn or forkserver, it plays the
+// child's target and exits), then sets `method` ("fork", "spawn" or "forkserver") as the
+// start method. Returns what is unsupported where the implementation has no start methods
+// (API.md: optional for submissions) and `method` is not fork. Throws CaseError for an
+// unknown method.
+std::optional<std::string> use_start_method(const std::string& method);
+
 // The names of mp::active_children(), in its order.
 std::vector<std::string> active_children();
 // mp::cpu_count().

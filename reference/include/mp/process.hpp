@@ -1,9 +1,9 @@
 // mp/process.hpp: processes managed like threads, after Python's multiprocessing.Process.
 //
 // Defines mp::Process (a handle to a child process running a target with its args),
-// current_process(), parent_process(), active_children(), cpu_count(), mp::exit() and
-// mp::ProcessError. The contract is shared/API.md; CPython's multiprocessing (fork start
-// method) is the behavioural oracle.
+// current_process(), parent_process(), active_children(), cpu_count(), mp::exit(),
+// mp::ProcessError and the start methods (fork, spawn, forkserver). The contract is
+// shared/API.md; CPython's multiprocessing is the behavioural oracle.
 //
 //   void worker(int n) { std::cout << "Worker: " << n << std::endl; }
 //
@@ -35,6 +35,11 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "mp/detail/spawn_codec.hpp"
+
+// This implementation has spawn and forkserver besides fork (API.md, "Start methods").
+#define MP_HAS_START_METHODS 1
 
 namespace mp {
 
@@ -120,7 +125,10 @@ class Process {
   template <class F, class... Args>
   Process(Options options, F&& target, Args&&... args) requires Target<F, Args...>
       : Process(Internal{}, std::move(options),
-                std::bind_front(std::forward<F>(target), std::forward<Args>(args)...)) {}
+                detail::Bound<std::decay_t<F>, std::decay_t<Args>...>{
+                    std::forward<F>(target),
+                    std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)},
+                &detail::CodecOf<detail::Bound<std::decay_t<F>, std::decay_t<Args>...>>::kCodec) {}
 
   // Forks the child, which runs the target. Flushes stdout and stderr (C stdio and
   // iostreams) first so buffered output is not printed twice: blocks while they cannot be
@@ -191,8 +199,10 @@ class Process {
 
  private:
   struct Internal {};  // keeps this overload out of reach of user calls
-  // `target` is the child's entry: std::bind_front's decay-copies of the target and args.
-  Process(Internal /*tag*/, Options options, std::function<void()> target);
+  // `target` is the child's entry (a detail::Bound of decay-copies of the target and args);
+  // `codec` writes it down for a new run under spawn and forkserver.
+  Process(Internal /*tag*/, Options options, std::function<void()> target,
+          const detail::SpawnCodec* codec);
 
   std::shared_ptr<detail::State> state_;
 };
@@ -220,6 +230,26 @@ int cpu_count();
 // sys.exit("text"): like exit(1), and `message` followed by a newline goes to stderr.
 // Inside a child, throws SystemExit.
 [[noreturn]] void exit(std::string_view message);
+
+// How start() makes a child (API.md, "Start methods"): fork copies the parent; spawn runs
+// the program anew, which finds the target again in freeze_support(); forkserver asks a
+// server, itself spawned on first use, to fork it.
+enum class StartMethod { fork, spawn, forkserver };
+
+// Chooses the start method of every later start(). Throws ProcessError("context has already
+// been set") once a method is set or in use (a second call, or after get_start_method() or a
+// start()), as CPython's set_start_method does.
+void set_start_method(StartMethod method);
+// The start method in use: fork unless set; in a spawned child, its parent's. Fixes it, as
+// CPython's get_start_method() does. Never throws.
+StartMethod get_start_method();
+// Every method this platform has, fork first. Never throws.
+std::vector<StartMethod> get_all_start_methods();
+// Call it first in main(). In a child made by spawn or forkserver it runs the target and
+// exits, so the rest of main() runs in the main program only (the C++ form of
+// `if __name__ == '__main__':`); elsewhere it returns at once. Without it, such a child runs
+// main() from the top and its first start() throws CPython's bootstrapping error.
+void freeze_support();
 
 }  // namespace mp
 

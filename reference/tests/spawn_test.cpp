@@ -1,0 +1,259 @@
+// The start methods of API.md ("Start methods"): set_start_method's rules, and spawn, whose
+// child is a new run of this test binary (test_main.cpp calls mp::freeze_support() first).
+// Each test sets its method inside run_as_main, so the test process itself keeps fork.
+#include <unistd.h>
+
+#include <csignal>
+#include <map>
+#include <mp/process.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+namespace mp_test {
+namespace {
+
+using ::testing::HasSubstr;
+
+class StartMethod : public NoLeftovers {};
+class Spawn : public NoLeftovers {};
+
+struct Point {  // a user type that says how it is written, by cereal's convention
+  int x = 0;
+  std::string label;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(x, label);
+  }
+};
+
+struct Opaque {  // a type that does not
+  int x = 0;
+};
+
+int g_touched = 0;  // set by the parent before start(): a copy has it, a new run does not
+
+void print_args(int n, const std::string& text, const std::vector<int>& numbers,
+                const std::map<std::string, int>& table, const Point& point) {
+  std::cout << n << " " << text << " " << numbers.size() << ":" << numbers.back() << " "
+            << table.at("b") << " " << point.x << point.label << std::endl;
+}
+
+void print_globals() { std::cout << "g_touched=" << g_touched << std::endl; }
+
+void print_identity() {
+  std::cout << mp::current_process().name() << " daemon=" << mp::current_process().daemon()
+            << " parent=" << mp::parent_process()->name()
+            << " parent_pid_ok=" << (mp::parent_process()->pid() == getppid()) << std::endl;
+  mp::Process grandchild(+[] { std::cout << mp::current_process().name() << std::endl; });
+  grandchild.start();
+  grandchild.join();
+  std::cout << "method spawn=" << (mp::get_start_method() == mp::StartMethod::spawn) << std::endl;
+}
+
+std::string exit_status_line(mp::Process& p) {
+  p.start();
+  p.join();
+  return std::to_string(*p.exitcode());
+}
+
+TEST_F(StartMethod, IsForkUntilSetAndASecondSetIsRefused) {
+  const MainRun run = run_as_main([] {
+    std::cout << (mp::get_start_method() == mp::StartMethod::fork) << std::endl;
+    try {
+      mp::set_start_method(mp::StartMethod::spawn);
+    } catch (const mp::ProcessError& e) {
+      std::cout << e.what() << std::endl;
+    }
+  });
+  EXPECT_EQ(run.out, "1\ncontext has already been set\n");
+}
+
+TEST_F(StartMethod, SetOnceThenFixed) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(mp::StartMethod::spawn);
+    std::cout << (mp::get_start_method() == mp::StartMethod::spawn) << std::endl;
+    try {
+      mp::set_start_method(mp::StartMethod::fork);
+    } catch (const mp::ProcessError& e) {
+      std::cout << e.what() << std::endl;
+    }
+  });
+  EXPECT_EQ(run.out, "1\ncontext has already been set\n");
+}
+
+TEST_F(StartMethod, AStartFixesIt) {
+  const MainRun run = run_as_main([] {
+    mp::Process p;
+    p.start();
+    p.join();
+    try {
+      mp::set_start_method(mp::StartMethod::spawn);
+    } catch (const mp::ProcessError& e) {
+      std::cout << e.what() << std::endl;
+    }
+  });
+  EXPECT_EQ(run.out, "context has already been set\n");
+}
+
+TEST_F(StartMethod, AllListsForkFirstAndSpawn) {
+  const auto all = mp::get_all_start_methods();
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.front(), mp::StartMethod::fork);
+  EXPECT_THAT(all, ::testing::Contains(mp::StartMethod::spawn));
+}
+
+TEST_F(Spawn, RunsTheTargetWithArgsWrittenAndReadBack) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(mp::StartMethod::spawn);
+    mp::Process p(print_args, 3, std::string("three"), std::vector<int>{1, 2, 7},
+                  std::map<std::string, int>{{"a", 1}, {"b", 2}}, Point{4, "four"});
+    p.start();
+    p.join();
+  });
+  EXPECT_EQ(run.out, "3 three 3:7 2 4four\n");
+}
+
+TEST_F(Spawn, TheChildIsANewRunWithFreshGlobalsWhereForkCopies) {
+  const auto globals_seen = [](mp::StartMethod method) {
+    return run_as_main([method] {
+             if (method != mp::StartMethod::fork) mp::set_start_method(method);
+             g_touched = 42;
+             mp::Process p(print_globals);
+             p.start();
+             p.join();
+           })
+        .out;
+  };
+  EXPECT_EQ(globals_seen(mp::StartMethod::fork), "g_touched=42\n");
+  EXPECT_EQ(globals_seen(mp::StartMethod::spawn), "g_touched=0\n");
+}
+
+TEST_F(Spawn, NamesDaemonParentAndMethodAsUnderFork) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(mp::StartMethod::spawn);
+    mp::Process first;  // counted: the next one is Process-2
+    mp::Process p(print_identity);
+    p.start();
+    p.join();
+  });
+  EXPECT_EQ(run.out,
+            "Process-2 daemon=0 parent=MainProcess parent_pid_ok=1\nProcess-2:1\n"
+            "method spawn=1\n");
+}
+
+TEST_F(Spawn, ExitCodesFollowTheTable) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(mp::StartMethod::spawn);
+    mp::Process returns(+[] {});
+    mp::Process exits(+[] { mp::exit(7); });
+    mp::Process raises(
+        {.name = "raises"}, +[] { throw std::runtime_error("boom"); });
+    mp::Process killed(+[] { ::raise(SIGKILL); });
+    std::cout << exit_status_line(returns) << " " << exit_status_line(exits) << " "
+              << exit_status_line(killed) << std::endl;
+    std::cout << exit_status_line(raises) << std::endl;
+  });
+  EXPECT_THAT(run.out, HasSubstr("0 7 -9\n"));
+  EXPECT_THAT(run.out, HasSubstr("Process raises:\nstd::runtime_error: boom\n"));
+  EXPECT_THAT(run.out, HasSubstr("\n1\n"));
+}
+
+TEST_F(Spawn, TerminateAndJoinReachTheNewRun) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(mp::StartMethod::spawn);
+    mp::Process p(+[] {
+      for (;;) pause();
+    });
+    p.start();
+    p.join(mp::Seconds(0.05));
+    std::cout << p.is_alive() << std::endl;
+    p.terminate();
+    p.join();
+    std::cout << *p.exitcode() << std::endl;
+  });
+  EXPECT_EQ(run.out, "1\n-15\n");
+}
+
+TEST_F(Spawn, ADaemonStillRunningIsTerminatedAtExit) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(mp::StartMethod::spawn);
+    mp::Process p(
+        {.daemon = true}, +[] {
+          for (;;) pause();
+        });
+    p.start();
+  });
+  EXPECT_TRUE(WIFEXITED(run.status));
+}
+
+TEST_F(Spawn, RefusesALambdaWithCapturesBeforeAnythingStarts) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(mp::StartMethod::spawn);
+    const std::string n = "3";
+    mp::Process p([n] { std::cout << n; });
+    try {
+      p.start();
+    } catch (const mp::ProcessError& e) {
+      std::cout << e.what() << "\n"
+                << (p.repr().find(" initial>") != std::string::npos) << " "
+                << mp::active_children().size() << std::endl;
+    }
+  });
+  EXPECT_THAT(run.out, HasSubstr("the target cannot be found again in a new process"));
+  EXPECT_THAT(run.out, ::testing::EndsWith("\n1 0\n"));  // still initial; no child
+}
+
+TEST_F(Spawn, RefusesAnArgumentThatCannotBeWrittenEveryTime) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(mp::StartMethod::spawn);
+    mp::Process p(
+        +[](Opaque) {}, Opaque{1});
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        p.start();
+      } catch (const mp::ProcessError& e) {
+        std::cout << e.what() << " " << mp::active_children().size() << std::endl;
+      }
+    }
+  });
+  const std::string line =
+      "an argument cannot be sent to a new process: its type has no cereal serialize() "
+      "(numbers, strings, standard containers and types with serialize() can) 0\n";
+  EXPECT_EQ(run.out, line + line);
+}
+
+TEST_F(Spawn, UnderForkTheSameTargetsNeedNoTrip) {
+  const MainRun run = run_as_main([] {
+    const std::string n = "3";
+    mp::Process p([n] { std::cout << n << std::endl; });
+    p.start();
+    p.join();
+    mp::Process q(
+        +[](Opaque o) { std::cout << o.x << std::endl; }, Opaque{4});
+    q.start();
+    q.join();
+  });
+  EXPECT_EQ(run.out, "3\n4\n");
+}
+
+TEST_F(Spawn, WithoutFreezeSupportTheChildsStartThrowsTheBootstrappingError) {
+  // A program whose main() does not call freeze_support(): its spawned child runs main()
+  // from the top, and its start() must refuse (tests/no_guard.cpp prints what happened).
+  std::string out;
+  {
+    FILE* pipe = popen(MP_TEST_NO_GUARD_PROGRAM " 2>&1", "r");
+    ASSERT_NE(pipe, nullptr);
+    char buffer[4096];
+    while (const std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+    pclose(pipe);
+  }
+  EXPECT_THAT(out, HasSubstr("child: An attempt has been made to start a new process before "
+                             "the current process has finished its bootstrapping phase."));
+  EXPECT_THAT(out, HasSubstr("parent: exitcode 3"));
+}
+
+}  // namespace
+}  // namespace mp_test
