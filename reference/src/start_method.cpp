@@ -23,9 +23,16 @@ bool bootstrapping() { return std::getenv(kSpawnFdVariable) != nullptr; }
 
 }  // namespace detail
 
-void set_start_method(StartMethod method) {
+void set_start_method(std::optional<StartMethod> method, bool force) {
+  const int wanted = method ? static_cast<int>(*method) : -1;
+  if (force) {
+    g_method.store(wanted);
+    return;
+  }
   int unset = -1;
-  if (!g_method.compare_exchange_strong(unset, static_cast<int>(method))) {
+  // Unforced, "no method" sets the default, as CPython's get_context(None) does.
+  const int chosen = method ? wanted : static_cast<int>(StartMethod::fork);
+  if (!g_method.compare_exchange_strong(unset, chosen)) {
     throw ProcessError(detail::msg::kContextSet);
   }
 }

@@ -1,6 +1,8 @@
 // The start methods of API.md ("Start methods"): set_start_method's rules, and spawn, whose
 // child is a new run of this test binary (test_main.cpp calls mp::freeze_support() first).
-// Each test sets its method inside run_as_main, so the test process itself keeps fork.
+// Each test sets its method inside run_as_main, so the test process itself keeps fork; it
+// first makes the method unset, as in a new program (the whole binary may run in one process,
+// whose earlier tests fixed it: set_start_method(nullopt, force) is CPython's reset).
 #include <unistd.h>
 
 #include <csignal>
@@ -61,6 +63,7 @@ std::string exit_status_line(mp::Process& p) {
 
 TEST_F(StartMethod, IsForkUntilSetAndASecondSetIsRefused) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     std::cout << (mp::get_start_method() == mp::StartMethod::fork) << std::endl;
     try {
       mp::set_start_method(mp::StartMethod::spawn);
@@ -73,6 +76,7 @@ TEST_F(StartMethod, IsForkUntilSetAndASecondSetIsRefused) {
 
 TEST_F(StartMethod, SetOnceThenFixed) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
     std::cout << (mp::get_start_method() == mp::StartMethod::spawn) << std::endl;
     try {
@@ -86,6 +90,7 @@ TEST_F(StartMethod, SetOnceThenFixed) {
 
 TEST_F(StartMethod, AStartFixesIt) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::Process p;
     p.start();
     p.join();
@@ -98,6 +103,19 @@ TEST_F(StartMethod, AStartFixesIt) {
   EXPECT_EQ(run.out, "context has already been set\n");
 }
 
+TEST_F(StartMethod, ForceSetsItAllTheSameAndNulloptUnsetsIt) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
+    mp::set_start_method(mp::StartMethod::spawn);
+    mp::set_start_method(mp::StartMethod::fork, true);
+    std::cout << (mp::get_start_method() == mp::StartMethod::fork) << std::endl;
+    mp::set_start_method(std::nullopt, true);
+    mp::set_start_method(mp::StartMethod::spawn);  // unset again: no error
+    std::cout << (mp::get_start_method() == mp::StartMethod::spawn) << std::endl;
+  });
+  EXPECT_EQ(run.out, "1\n1\n");
+}
+
 TEST_F(StartMethod, AllListsForkFirstAndSpawn) {
   const auto all = mp::get_all_start_methods();
   ASSERT_FALSE(all.empty());
@@ -107,6 +125,7 @@ TEST_F(StartMethod, AllListsForkFirstAndSpawn) {
 
 TEST_F(Spawn, RunsTheTargetWithArgsWrittenAndReadBack) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
     mp::Process p(print_args, 3, std::string("three"), std::vector<int>{1, 2, 7},
                   std::map<std::string, int>{{"a", 1}, {"b", 2}}, Point{4, "four"});
@@ -119,6 +138,7 @@ TEST_F(Spawn, RunsTheTargetWithArgsWrittenAndReadBack) {
 TEST_F(Spawn, TheChildIsANewRunWithFreshGlobalsWhereForkCopies) {
   const auto globals_seen = [](mp::StartMethod method) {
     return run_as_main([method] {
+             mp::set_start_method(std::nullopt, true);
              if (method != mp::StartMethod::fork) mp::set_start_method(method);
              g_touched = 42;
              mp::Process p(print_globals);
@@ -133,19 +153,24 @@ TEST_F(Spawn, TheChildIsANewRunWithFreshGlobalsWhereForkCopies) {
 
 TEST_F(Spawn, NamesDaemonParentAndMethodAsUnderFork) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
-    mp::Process first;  // counted: the next one is Process-2
     mp::Process p(print_identity);
+    // The number counts every Process this program made (in one process with earlier tests,
+    // more than one): the child must carry on with the parent's.
+    std::cout << p.name() << std::endl;
     p.start();
     p.join();
   });
-  EXPECT_EQ(run.out,
-            "Process-2 daemon=0 parent=MainProcess parent_pid_ok=1\nProcess-2:1\n"
-            "method spawn=1\n");
+  const std::string name = run.out.substr(0, run.out.find('\n'));
+  EXPECT_THAT(name, ::testing::StartsWith("Process-"));
+  EXPECT_EQ(run.out, name + "\n" + name + " daemon=0 parent=MainProcess parent_pid_ok=1\n" + name +
+                         ":1\nmethod spawn=1\n");
 }
 
 TEST_F(Spawn, ExitCodesFollowTheTable) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
     mp::Process returns(+[] {});
     mp::Process exits(+[] { mp::exit(7); });
@@ -163,6 +188,7 @@ TEST_F(Spawn, ExitCodesFollowTheTable) {
 
 TEST_F(Spawn, TerminateAndJoinReachTheNewRun) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
     mp::Process p(+[] {
       for (;;) pause();
@@ -179,6 +205,7 @@ TEST_F(Spawn, TerminateAndJoinReachTheNewRun) {
 
 TEST_F(Spawn, ADaemonStillRunningIsTerminatedAtExit) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
     mp::Process p(
         {.daemon = true}, +[] {
@@ -191,6 +218,7 @@ TEST_F(Spawn, ADaemonStillRunningIsTerminatedAtExit) {
 
 TEST_F(Spawn, RefusesALambdaWithCapturesBeforeAnythingStarts) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
     const std::string n = "3";
     mp::Process p([n] { std::cout << n; });
@@ -208,6 +236,7 @@ TEST_F(Spawn, RefusesALambdaWithCapturesBeforeAnythingStarts) {
 
 TEST_F(Spawn, RefusesAnArgumentThatCannotBeWrittenEveryTime) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
     mp::Process p(
         +[](Opaque) {}, Opaque{1});
@@ -227,6 +256,7 @@ TEST_F(Spawn, RefusesAnArgumentThatCannotBeWrittenEveryTime) {
 
 TEST_F(Spawn, UnderForkTheSameTargetsNeedNoTrip) {
   const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
     const std::string n = "3";
     mp::Process p([n] { std::cout << n << std::endl; });
     p.start();

@@ -238,8 +238,9 @@ enum class StartMethod { fork, spawn, forkserver };
 
 // Chooses the start method of every later start(). Throws ProcessError("context has already
 // been set") once a method is set or in use (a second call, or after get_start_method() or a
-// start()), as CPython's set_start_method does.
-void set_start_method(StartMethod method);
+// start()), as CPython's set_start_method does. As CPython's, `force` sets it all the same,
+// and set_start_method(std::nullopt, true) makes it unset again.
+void set_start_method(std::optional<StartMethod> method, bool force = false);
 // The start method in use: fork unless set; in a spawned child, its parent's. Fixes it, as
 // CPython's get_start_method() does. Never throws.
 StartMethod get_start_method();
