@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "forkserver.hpp"
 #include "lifecycle.hpp"
 #include "state.hpp"
 #include "sys.hpp"
@@ -19,7 +20,7 @@ void run_exit_rules_or_throw() {
     std::lock_guard lock(r.mutex);
     cleanup_locked(r);
     for (const auto& child : r.children) {
-      if (child->daemon) send_signal(own_fd(r, *child), *child->pid, SIGTERM);
+      if (child->daemon) send_signal(signal_fd_locked(r, *child), *child->pid, SIGTERM);
     }
   }
   for (;;) {
@@ -27,11 +28,12 @@ void run_exit_rules_or_throw() {
     {
       std::lock_guard lock(r.mutex);
       cleanup_locked(r);
-      if (r.children.empty()) return;
+      if (r.children.empty()) break;
       next = r.children.front();
     }
     wait_for_child(r, *next, std::nullopt);
   }
+  stop_forkserver();  // its children are joined: nothing of it outlives the program
 }
 
 void run_exit_rules() noexcept {

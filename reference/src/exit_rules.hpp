@@ -4,8 +4,8 @@
 
 namespace mp::detail {
 
-// Terminates every daemonic child still running, then joins every child. Throws what
-// joining throws (std::system_error).
+// Terminates every daemonic child still running, then joins every child, then stops this
+// process's forkserver if it started one. Throws what joining throws (std::system_error).
 void run_exit_rules_or_throw();
 
 // The same for std::atexit in the main program: reports an error on stderr instead of

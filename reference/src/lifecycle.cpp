@@ -6,13 +6,14 @@
 #include <algorithm>
 #include <mutex>
 
+#include "forkserver.hpp"
 #include "sys.hpp"
 
 namespace mp::detail {
 
 std::optional<int> poll_locked(State& s) {
   if (s.exitcode || !s.pid) return s.exitcode;
-  s.exitcode = try_reap(*s.pid);
+  s.exitcode = s.served ? read_served_status(s.fd) : try_reap(*s.pid);
   return s.exitcode;
 }
 
@@ -34,10 +35,14 @@ std::optional<int> wait_for_child(Registry& r, State& s, Deadline deadline) {
     pid = *s.pid;
   }
   if (deadline && !wait_readable(fd, deadline)) return std::nullopt;
-  // A readable pidfd means the child is a zombie already; a closed lifeline means it is
-  // exiting. Either way wait (without reaping) until it is reapable; with no deadline this
-  // is the only wait.
-  wait_exited(pid);
+  if (s.served) {
+    wait_readable(fd, std::nullopt);  // the forkserver writes the status once it has reaped
+  } else {
+    // A readable pidfd means the child is a zombie already; a closed lifeline means it is
+    // exiting. Either way wait (without reaping) until it is reapable; with no deadline this
+    // is the only wait.
+    wait_exited(pid);
+  }
   std::lock_guard lock(r.mutex);
   const auto code = poll_locked(s);
   // No code after a completed wait means someone else reaped it (waitpid(-1), SIGCHLD

@@ -2,6 +2,7 @@
 // start() lives in start.cpp and repr() in repr.cpp.
 #include "mp/process.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -38,8 +39,15 @@ void check_open(const State& s) {
 
 bool created_here(const State& s) { return s.parent_pid == getpid(); }
 
-// _ParentProcess.join/is_alive: the parent has ended once we have been re-parented.
-bool parent_alive(const State& s) { return s.pid == getppid(); }
+// _ParentProcess.join/is_alive: the parent has ended once we have been re-parented. A
+// forkserver's child is the server's: its parent_process() is watched through the pidfd
+// it opened at its start (readable once that process has ended).
+bool parent_alive(const State& s) {
+  if (!s.served) return s.pid == getppid();
+  if (s.fd < 0) return ::kill(*s.pid, 0) == 0;  // no pidfds: the pid is all there is
+  pollfd p{.fd = s.fd, .events = POLLIN, .revents = 0};
+  return poll(&p, 1, 0) == 0;
+}
 
 // _ParentProcess's sentinel, closed or not: a pidfd opened on first use. The pid cannot have
 // been recycled while we are still its child; once re-parented, the pidfd may name another
@@ -97,7 +105,7 @@ void signal_child(const State& s, int sig) {
   if (!created_here(s)) throw ProcessError(msg::kSignalNotChild);
   // Reaping happens only under this lock, so an unreaped child's pid is still its own.
   if (s.exitcode) return;
-  detail::send_signal(detail::own_fd(r, s), *s.pid, sig);
+  detail::send_signal(detail::signal_fd_locked(r, s), *s.pid, sig);
 }
 
 }  // namespace

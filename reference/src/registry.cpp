@@ -70,20 +70,38 @@ void adopt_fd(Registry& r, State& s, int fd) {
   r.fds.insert(std::lower_bound(r.fds.begin(), r.fds.end(), fd), fd);
 }
 
-void release_fd(Registry& r, State& s) {
-  const int fd = own_fd(r, s);
-  s.fd = -1;
-  if (fd < 0) return;
-  // Closed and unlisted together, so a fork in between never sees a listed fd that is
-  // already closed (and perhaps reused for something else).
+void adopt_signal_fd(Registry& r, State& s, int fd) {
+  s.signal_fd = fd;
   std::lock_guard lock(r.fds_mutex);
+  r.fds.insert(std::lower_bound(r.fds.begin(), r.fds.end(), fd), fd);
+}
+
+namespace {
+
+// With r.fds_mutex held: closes and unlists `fd`. Both at once, so a fork in between never
+// sees a listed fd that is already closed (and perhaps reused for something else).
+void close_listed_locked(Registry& r, int fd) {
   close_fd(fd);
   const auto at = std::lower_bound(r.fds.begin(), r.fds.end(), fd);
   if (at != r.fds.end() && *at == fd) r.fds.erase(at);
 }
 
+}  // namespace
+
+void release_fd(Registry& r, State& s) {
+  const bool ours = s.fd_owner == r.self_pid;
+  const int fd = own_fd(r, s);
+  const int signal_fd = ours ? s.signal_fd : -1;
+  s.fd = -1;
+  s.signal_fd = -1;
+  if (fd < 0 && signal_fd < 0) return;
+  std::lock_guard lock(r.fds_mutex);
+  if (fd >= 0) close_listed_locked(r, fd);
+  if (signal_fd >= 0) close_listed_locked(r, signal_fd);
+}
+
 State::~State() {
-  if (fd >= 0) release_fd(registry(), *this);
+  if (fd >= 0 || signal_fd >= 0) release_fd(registry(), *this);
 }
 
 }  // namespace mp::detail

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "forkserver.hpp"
 #include "spawn_message.hpp"
 #include "start_method.hpp"
 #include "sys.hpp"
@@ -37,7 +38,7 @@ void keep_arguments(int argc, char** argv, char** /*envp*/) {
 [[gnu::section(".init_array"),
   gnu::used]] void (*keep_arguments_at_start)(int, char**, char**) = &keep_arguments;
 
-std::string message_for(const State& s, const std::string& payload, int lifeline_fd) {
+std::string message_for_locked(const State& s, const std::string& payload, int lifeline_fd) {
   SpawnMessage m;
   m.method = static_cast<int>(get_start_method());
   m.name = s.name;
@@ -85,25 +86,25 @@ std::string encode_target_locked(const State& s) {
   return payload;
 }
 
-pid_t spawn_child_locked(const State& s, const std::string& payload,
-                         const std::array<int, 2>& lifeline) {
-  const auto fail = [&lifeline](const char* call, int error) {
-    for (const int fd : lifeline) {
-      if (fd >= 0) close_fd(fd);
-    }
-    throw std::system_error(error, std::generic_category(), call);
-  };
-  const int fd = memfd_with(message_for(s, payload, lifeline[1]));
-  if (fd < 0) fail("memfd_create", errno);
+std::string spawn_message_locked(const State& s, const std::string& payload, int lifeline_fd) {
+  return message_for_locked(s, payload, lifeline_fd);
+}
 
+pid_t spawn_new_run(const char* variable, int fd, int keep_fd) {
   std::vector<char*> argv;
   for (const std::string& arg : program_arguments()) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  const std::string marker = std::string(kSpawnFdVariable) + "=" + std::to_string(fd);
-  std::vector<char*> envp;
+  const std::string marker = std::string(variable) + "=" + std::to_string(fd);
   const std::string_view prefix = std::string_view(marker).substr(0, marker.find('=') + 1);
+  std::vector<char*> envp;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (!std::string_view(*e).starts_with(prefix)) envp.push_back(*e);
+    const std::string_view entry(*e);
+    // A spawned child's own children must not inherit either marker of its start.
+    if (entry.starts_with(prefix) || entry.starts_with(kSpawnFdVariable) ||
+        entry.starts_with(kForkserverFdVariable)) {
+      continue;
+    }
+    envp.push_back(*e);
   }
   envp.push_back(const_cast<char*>(marker.c_str()));
   envp.push_back(nullptr);
@@ -112,13 +113,32 @@ pid_t spawn_child_locked(const State& s, const std::string& payload,
   posix_spawn_file_actions_init(&actions);
   // dup2 of an fd onto itself clears close-on-exec in the child only (glibc >= 2.29).
   posix_spawn_file_actions_adddup2(&actions, fd, fd);
-  if (lifeline[1] >= 0) posix_spawn_file_actions_adddup2(&actions, lifeline[1], lifeline[1]);
+  if (keep_fd >= 0) posix_spawn_file_actions_adddup2(&actions, keep_fd, keep_fd);
   pid_t pid = 0;
   const int error =
       posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) {
+    errno = error;
+    return 0;
+  }
+  return pid;
+}
+
+pid_t spawn_child_locked(const State& s, const std::string& payload,
+                         const std::array<int, 2>& lifeline) {
+  const auto fail = [&lifeline](const char* call, int error) {
+    for (const int fd : lifeline) {
+      if (fd >= 0) close_fd(fd);
+    }
+    throw std::system_error(error, std::generic_category(), call);
+  };
+  const int fd = memfd_with(message_for_locked(s, payload, lifeline[1]));
+  if (fd < 0) fail("memfd_create", errno);
+  const pid_t pid = spawn_new_run(kSpawnFdVariable, fd, lifeline[1]);
+  const int error = errno;
   close_fd(fd);
-  if (error != 0) fail("posix_spawn", error);
+  if (pid == 0) fail("posix_spawn", error);
   return pid;
 }
 

@@ -32,6 +32,13 @@ struct SpawnMessage {
   }
 };
 
+// The message `bytes` wrote down. Throws what cereal throws on malformed bytes.
+SpawnMessage decode_spawn_message(const std::string& bytes);
+
+// In a new run (spawn) or a forkserver's fork (`served`): becomes the child `m` describes, as
+// a fork would have made it, runs its target and exits with API.md's code.
+[[noreturn]] void become_child_and_run(const SpawnMessage& m, bool served);
+
 }  // namespace mp::detail
 
 #endif  // MP_REFERENCE_SRC_SPAWN_MESSAGE_HPP_

@@ -12,6 +12,7 @@
 
 #include "child_exit.hpp"
 #include "exit_rules.hpp"
+#include "forkserver.hpp"
 #include "lifecycle.hpp"
 #include "messages.hpp"
 #include "mp/process.hpp"
@@ -166,6 +167,18 @@ void Process::start() {
   // with nothing to undo.
   const std::string payload =
       method == StartMethod::fork ? std::string() : detail::encode_target_locked(s);
+  if (method == StartMethod::forkserver) {
+    const detail::ServedChild child =
+        detail::serve_child_locked(detail::spawn_message_locked(s, payload, -1));
+    s.pid = child.pid;
+    s.served = true;
+    detail::adopt_fd(r, s, child.status_fd);
+    if (child.pidfd >= 0) detail::adopt_signal_fd(r, s, child.pidfd);
+    r.children.push_back(state_);
+    released_target = std::move(s.target);
+    s.target = nullptr;
+    return;
+  }
   const std::array<int, 2> lifeline = open_lifeline_locked();
   const pid_t pid = method == StartMethod::fork
                         ? fork_child_locked(r, state_, std::move(parent), lifeline)

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "forkserver.hpp"
 #include "messages.hpp"
 
 namespace mp {
@@ -19,7 +20,9 @@ namespace detail {
 
 void force_start_method(StartMethod method) { g_method.store(static_cast<int>(method)); }
 
-bool bootstrapping() { return std::getenv(kSpawnFdVariable) != nullptr; }
+bool bootstrapping() {
+  return std::getenv(kSpawnFdVariable) != nullptr || std::getenv(kForkserverFdVariable) != nullptr;
+}
 
 }  // namespace detail
 

@@ -14,8 +14,9 @@ inline constexpr const char* kSpawnFdVariable = "MP_SPAWN_FD";
 // spawn.prepare sets it with force=True).
 void force_start_method(StartMethod method);
 
-// True in a spawned child that has not called freeze_support(): it is running main() from
-// the top, and must not start children (CPython's _check_not_importing_main).
+// True in a spawned child or a forkserver that has not called freeze_support(): it is
+// running main() from the top, and must not start children (CPython's
+// _check_not_importing_main; a forkserver that did would start servers without end).
 bool bootstrapping();
 
 }  // namespace mp::detail

@@ -69,7 +69,11 @@ struct State {
   std::optional<pid_t> parent_pid;  // the creator's pid; nullopt for kMain and kParent
   std::string parent_name;          // the creator's name, for the child's parent_process()
   std::optional<pid_t> pid;         // set once started (in the creator's copy only)
-  int fd = -1;                      // pidfd, or the read end of the lifeline pipe (fallback)
+  int fd = -1;                      // pidfd, or the read end of the lifeline pipe (fallback);
+                                    // for a forkserver's child, the pipe its status comes on
+  bool served = false;              // forked by the forkserver, so not our child: its exit
+                                    // status comes on `fd`, and signals go through signal_fd
+  int signal_fd = -1;               // a forkserver's child's pidfd (-1: none, signal by pid)
   pid_t fd_owner = 0;               // the process that opened fd: in any other it is not ours
   std::optional<int> exitcode;      // set once reaped
   bool closed = false;
@@ -122,8 +126,19 @@ int own_fd(const Registry& r, const State& s);
 // children close it. Takes r.fds_mutex.
 void adopt_fd(Registry& r, State& s, int fd);
 
-// With r.mutex held (or as s's last owner): closes s's fd if it is ours. Takes r.fds_mutex.
+// With r.mutex held: `fd` becomes s's signal_fd (a forkserver's child's pidfd), listed as
+// adopt_fd lists. Takes r.fds_mutex.
+void adopt_signal_fd(Registry& r, State& s, int fd);
+
+// With r.mutex held (or as s's last owner): closes s's fd and signal_fd if they are ours.
+// Takes r.fds_mutex.
 void release_fd(Registry& r, State& s);
+
+// With r.mutex held: the pidfd to signal started child `s` through, or -1 (signal by pid).
+inline int signal_fd_locked(const Registry& r, const State& s) {
+  if (!s.served) return own_fd(r, s);
+  return s.fd_owner == r.self_pid ? s.signal_fd : -1;
+}
 
 // True when `s` is current_process().
 inline bool is_current(const Registry& r, const State& s) { return r.current.get() == &s; }

@@ -5,9 +5,11 @@
 // whose earlier tests fixed it: set_start_method(nullopt, force) is CPython's reset).
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <map>
 #include <mp/process.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,7 +22,8 @@ namespace {
 using ::testing::HasSubstr;
 
 class StartMethod : public NoLeftovers {};
-class Spawn : public NoLeftovers {};
+// spawn and forkserver: both run a child that is not a copy of the main program.
+class NewRun : public NoLeftovers, public ::testing::WithParamInterface<mp::StartMethod> {};
 
 struct Point {  // a user type that says how it is written, by cereal's convention
   int x = 0;
@@ -48,11 +51,11 @@ void print_globals() { std::cout << "g_touched=" << g_touched << std::endl; }
 void print_identity() {
   std::cout << mp::current_process().name() << " daemon=" << mp::current_process().daemon()
             << " parent=" << mp::parent_process()->name()
-            << " parent_pid_ok=" << (mp::parent_process()->pid() == getppid()) << std::endl;
+            << " parent_pid=" << mp::parent_process()->pid().value_or(0) << std::endl;
   mp::Process grandchild(+[] { std::cout << mp::current_process().name() << std::endl; });
   grandchild.start();
   grandchild.join();
-  std::cout << "method spawn=" << (mp::get_start_method() == mp::StartMethod::spawn) << std::endl;
+  std::cout << "method " << static_cast<int>(mp::get_start_method()) << std::endl;
 }
 
 std::string exit_status_line(mp::Process& p) {
@@ -123,10 +126,10 @@ TEST_F(StartMethod, AllListsForkFirstAndSpawn) {
   EXPECT_THAT(all, ::testing::Contains(mp::StartMethod::spawn));
 }
 
-TEST_F(Spawn, RunsTheTargetWithArgsWrittenAndReadBack) {
-  const MainRun run = run_as_main([] {
+TEST_P(NewRun, RunsTheTargetWithArgsWrittenAndReadBack) {
+  const MainRun run = run_as_main([method = GetParam()] {
     mp::set_start_method(std::nullopt, true);
-    mp::set_start_method(mp::StartMethod::spawn);
+    mp::set_start_method(method);
     mp::Process p(print_args, 3, std::string("three"), std::vector<int>{1, 2, 7},
                   std::map<std::string, int>{{"a", 1}, {"b", 2}}, Point{4, "four"});
     p.start();
@@ -135,7 +138,7 @@ TEST_F(Spawn, RunsTheTargetWithArgsWrittenAndReadBack) {
   EXPECT_EQ(run.out, "3 three 3:7 2 4four\n");
 }
 
-TEST_F(Spawn, TheChildIsANewRunWithFreshGlobalsWhereForkCopies) {
+TEST_P(NewRun, TheChildIsANewRunWithFreshGlobalsWhereForkCopies) {
   const auto globals_seen = [](mp::StartMethod method) {
     return run_as_main([method] {
              mp::set_start_method(std::nullopt, true);
@@ -148,30 +151,33 @@ TEST_F(Spawn, TheChildIsANewRunWithFreshGlobalsWhereForkCopies) {
         .out;
   };
   EXPECT_EQ(globals_seen(mp::StartMethod::fork), "g_touched=42\n");
-  EXPECT_EQ(globals_seen(mp::StartMethod::spawn), "g_touched=0\n");
+  EXPECT_EQ(globals_seen(GetParam()), "g_touched=0\n");
 }
 
-TEST_F(Spawn, NamesDaemonParentAndMethodAsUnderFork) {
-  const MainRun run = run_as_main([] {
+TEST_P(NewRun, NamesDaemonParentAndMethodAsUnderFork) {
+  const MainRun run = run_as_main([method = GetParam()] {
     mp::set_start_method(std::nullopt, true);
-    mp::set_start_method(mp::StartMethod::spawn);
+    mp::set_start_method(method);
     mp::Process p(print_identity);
     // The number counts every Process this program made (in one process with earlier tests,
     // more than one): the child must carry on with the parent's.
-    std::cout << p.name() << std::endl;
+    std::cout << p.name() << " " << getpid() << std::endl;
     p.start();
     p.join();
   });
-  const std::string name = run.out.substr(0, run.out.find('\n'));
+  const std::string first = run.out.substr(0, run.out.find('\n'));
+  const std::string name = first.substr(0, first.find(' '));
+  const std::string main_pid = first.substr(first.find(' ') + 1);
   EXPECT_THAT(name, ::testing::StartsWith("Process-"));
-  EXPECT_EQ(run.out, name + "\n" + name + " daemon=0 parent=MainProcess parent_pid_ok=1\n" + name +
-                         ":1\nmethod spawn=1\n");
+  EXPECT_EQ(run.out, first + "\n" + name + " daemon=0 parent=MainProcess parent_pid=" + main_pid +
+                         "\n" + name + ":1\nmethod " +
+                         std::to_string(static_cast<int>(GetParam())) + "\n");
 }
 
-TEST_F(Spawn, ExitCodesFollowTheTable) {
-  const MainRun run = run_as_main([] {
+TEST_P(NewRun, ExitCodesFollowTheTable) {
+  const MainRun run = run_as_main([method = GetParam()] {
     mp::set_start_method(std::nullopt, true);
-    mp::set_start_method(mp::StartMethod::spawn);
+    mp::set_start_method(method);
     mp::Process returns(+[] {});
     mp::Process exits(+[] { mp::exit(7); });
     mp::Process raises(
@@ -186,10 +192,10 @@ TEST_F(Spawn, ExitCodesFollowTheTable) {
   EXPECT_THAT(run.out, HasSubstr("\n1\n"));
 }
 
-TEST_F(Spawn, TerminateAndJoinReachTheNewRun) {
-  const MainRun run = run_as_main([] {
+TEST_P(NewRun, TerminateAndJoinReachTheNewRun) {
+  const MainRun run = run_as_main([method = GetParam()] {
     mp::set_start_method(std::nullopt, true);
-    mp::set_start_method(mp::StartMethod::spawn);
+    mp::set_start_method(method);
     mp::Process p(+[] {
       for (;;) pause();
     });
@@ -203,10 +209,10 @@ TEST_F(Spawn, TerminateAndJoinReachTheNewRun) {
   EXPECT_EQ(run.out, "1\n-15\n");
 }
 
-TEST_F(Spawn, ADaemonStillRunningIsTerminatedAtExit) {
-  const MainRun run = run_as_main([] {
+TEST_P(NewRun, ADaemonStillRunningIsTerminatedAtExit) {
+  const MainRun run = run_as_main([method = GetParam()] {
     mp::set_start_method(std::nullopt, true);
-    mp::set_start_method(mp::StartMethod::spawn);
+    mp::set_start_method(method);
     mp::Process p(
         {.daemon = true}, +[] {
           for (;;) pause();
@@ -216,10 +222,10 @@ TEST_F(Spawn, ADaemonStillRunningIsTerminatedAtExit) {
   EXPECT_TRUE(WIFEXITED(run.status));
 }
 
-TEST_F(Spawn, RefusesALambdaWithCapturesBeforeAnythingStarts) {
-  const MainRun run = run_as_main([] {
+TEST_P(NewRun, RefusesALambdaWithCapturesBeforeAnythingStarts) {
+  const MainRun run = run_as_main([method = GetParam()] {
     mp::set_start_method(std::nullopt, true);
-    mp::set_start_method(mp::StartMethod::spawn);
+    mp::set_start_method(method);
     const std::string n = "3";
     mp::Process p([n] { std::cout << n; });
     try {
@@ -234,10 +240,10 @@ TEST_F(Spawn, RefusesALambdaWithCapturesBeforeAnythingStarts) {
   EXPECT_THAT(run.out, ::testing::EndsWith("\n1 0\n"));  // still initial; no child
 }
 
-TEST_F(Spawn, RefusesAnArgumentThatCannotBeWrittenEveryTime) {
-  const MainRun run = run_as_main([] {
+TEST_P(NewRun, RefusesAnArgumentThatCannotBeWrittenEveryTime) {
+  const MainRun run = run_as_main([method = GetParam()] {
     mp::set_start_method(std::nullopt, true);
-    mp::set_start_method(mp::StartMethod::spawn);
+    mp::set_start_method(method);
     mp::Process p(
         +[](Opaque) {}, Opaque{1});
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -254,7 +260,7 @@ TEST_F(Spawn, RefusesAnArgumentThatCannotBeWrittenEveryTime) {
   EXPECT_EQ(run.out, line + line);
 }
 
-TEST_F(Spawn, UnderForkTheSameTargetsNeedNoTrip) {
+TEST_F(StartMethod, ForkTakesTargetsAndArgsThatCannotMakeATrip) {
   const MainRun run = run_as_main([] {
     mp::set_start_method(std::nullopt, true);
     const std::string n = "3";
@@ -269,21 +275,57 @@ TEST_F(Spawn, UnderForkTheSameTargetsNeedNoTrip) {
   EXPECT_EQ(run.out, "3\n4\n");
 }
 
-TEST_F(Spawn, WithoutFreezeSupportTheChildsStartThrowsTheBootstrappingError) {
-  // A program whose main() does not call freeze_support(): its spawned child runs main()
-  // from the top, and its start() must refuse (tests/no_guard.cpp prints what happened).
+TEST_P(NewRun, WithoutFreezeSupportTheChildsStartThrowsTheBootstrappingError) {
+  // A program whose main() does not call freeze_support(): its new run (the child, or the
+  // forkserver) runs main() from the top, and its start() must refuse (no_guard.cpp prints
+  // what happened).
+  const std::string method = GetParam() == mp::StartMethod::spawn ? "spawn" : "forkserver";
   std::string out;
   {
-    FILE* pipe = popen(MP_TEST_NO_GUARD_PROGRAM " 2>&1", "r");
+    FILE* pipe = popen((std::string(MP_TEST_NO_GUARD_PROGRAM " ") + method + " 2>&1").c_str(), "r");
     ASSERT_NE(pipe, nullptr);
-    char buffer[4096];
-    while (const std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+    std::array<char, 4096> buffer{};
+    while (const std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) {
+      out.append(buffer.data(), n);
+    }
     pclose(pipe);
   }
-  EXPECT_THAT(out, HasSubstr("child: An attempt has been made to start a new process before "
+  EXPECT_THAT(out, HasSubstr("new run: An attempt has been made to start a new process before "
                              "the current process has finished its bootstrapping phase."));
-  EXPECT_THAT(out, HasSubstr("parent: exitcode 3"));
+  // Under spawn the child leaves with main()'s 3; under forkserver the server went away
+  // before it forked anything, and the parent's start() says so.
+  EXPECT_THAT(out, HasSubstr(method == "spawn" ? "parent: exitcode 3"
+                                               : "parent: start failed: forkserver connection"));
 }
+
+void print_parent_pid() { std::cout << getppid() << std::endl; }
+
+TEST_F(StartMethod, ForkserverChildrenAreForkedByOneServerNotByTheMainProgram) {
+  const MainRun run = run_as_main([] {
+    mp::set_start_method(std::nullopt, true);
+    mp::set_start_method(mp::StartMethod::forkserver);
+    std::cout << getpid() << std::endl;
+    for (int i = 0; i < 2; ++i) {
+      mp::Process p(print_parent_pid);
+      p.start();
+      p.join();
+    }
+  });
+  std::istringstream lines(run.out);
+  pid_t main_pid = 0;
+  pid_t first = 0;
+  pid_t second = 0;
+  lines >> main_pid >> first >> second;
+  EXPECT_NE(first, main_pid);
+  EXPECT_EQ(first, second);
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, NewRun,
+                         ::testing::Values(mp::StartMethod::spawn, mp::StartMethod::forkserver),
+                         [](const auto& param_info) {
+                           return param_info.param == mp::StartMethod::spawn ? "spawn"
+                                                                             : "forkserver";
+                         });
 
 }  // namespace
 }  // namespace mp_test
