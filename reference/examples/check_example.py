@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs one of the seed's example programs and checks its output against what the seed documents.
 
-  check_example.py STEM BINARY      check one example (CTest runs this)
+  check_example.py STEM BINARY [ARG...]  check one example (CTest runs this), run with ARGs
+                                          (e.g. --start-method spawn)
   check_example.py --all BINDIR     run every example in BINDIR, show its output and a verdict
 
 Each expectation below is the seed's documented output, as the seed describes it: lines as a
@@ -137,8 +138,8 @@ def reap_leftovers() -> list[int]:
     return found
 
 
-def run(binary: str) -> tuple[int | None, str, str]:
-    proc = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def run(binary: str, args: list[str]) -> tuple[int | None, str, str]:
+    proc = subprocess.Popen([binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True, stdin=subprocess.DEVNULL)
     try:
         out, err = proc.communicate(timeout=TIMEOUT_S)
@@ -229,9 +230,9 @@ def report(stem: str, binary: str, expect: Expect, out: str, err: str,
     print(f"  reproduce: {binary}")
 
 
-def check_one(stem: str, binary: str, verbose: bool = False) -> bool:
+def check_one(stem: str, binary: str, verbose: bool = False, args: list[str] = ()) -> bool:
     expect = EXAMPLES[stem]
-    code, out, err = run(binary)
+    code, out, err = run(binary, list(args))
     leftovers = reap_leftovers()
     problems = check(expect, code, out, err, leftovers)
     if problems:
@@ -252,8 +253,8 @@ def main() -> int:
         results = [check_one(stem, str(bindir / stem), verbose=True) for stem in EXAMPLES]
         print(f"{results.count(True)} passed, {results.count(False)} failed")
         return 0 if all(results) else 1
-    if len(sys.argv) == 3 and sys.argv[1] in EXAMPLES:
-        return 0 if check_one(sys.argv[1], sys.argv[2]) else 1
+    if len(sys.argv) >= 3 and sys.argv[1] in EXAMPLES:
+        return 0 if check_one(sys.argv[1], sys.argv[2], args=sys.argv[3:]) else 1
     print(__doc__, file=sys.stderr)
     return 2
 
