@@ -46,6 +46,10 @@ class TouchedMemory {
 // Parent memory sizes in MiB: 1, 64, 512 and 2048.
 void memory_sizes(benchmark::internal::Benchmark* b);
 
+// Set in the environment of a new run of this program that main() ends at once, so the
+// posix_spawn-self floor costs what loading the same executable costs and nothing else.
+inline constexpr const char* kExitAtOnceVariable = "MP_BENCH_EXIT_AT_ONCE";
+
 }  // namespace mp_bench
 
 #endif  // MP_BENCH_BENCH_SUPPORT_HPP_

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -84,6 +85,28 @@ void BM_Floor_PosixSpawnHelper(benchmark::State& state) {
   }
 }
 
+// What spawn cannot go below: posix_spawn of this very executable (its size, its libraries,
+// its static initializers) and the wait, the new run ending first thing in main().
+void posix_spawn_self_wait(benchmark::State& state) {
+  static char exe[] = "/proc/self/exe";
+  char* argv[] = {exe, nullptr};
+  static std::string marker = std::string(mp_bench::kExitAtOnceVariable) + "=1";
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  envp.push_back(marker.data());
+  envp.push_back(nullptr);
+  for ([[maybe_unused]] auto _ : state) {
+    pid_t pid = 0;
+    if (posix_spawn(&pid, exe, nullptr, nullptr, argv, envp.data()) != 0) {
+      state.SkipWithError("posix_spawn of /proc/self/exe failed");
+      return;
+    }
+    waitpid(pid, nullptr, 0);
+  }
+}
+
+void BM_Floor_PosixSpawnSelf(benchmark::State& state) { posix_spawn_self_wait(state); }
+
 void BM_Floor_ThreadCreateJoin(benchmark::State& state) {
   for (auto _ : state) std::thread([] {}).join();
 }
@@ -153,6 +176,12 @@ void BM_Floor_ForkWaitpid_ParentMemory(benchmark::State& state) {
   }
 }
 
+void BM_Floor_PosixSpawnSelf_ParentMemory(benchmark::State& state) {
+  const mp_bench::TouchedMemory memory(state);
+  if (!memory.ok()) return;
+  posix_spawn_self_wait(state);
+}
+
 }  // namespace
 
 BENCHMARK(BM_Floor_ForkWaitpid)->UseRealTime();
@@ -160,8 +189,10 @@ BENCHMARK(BM_Floor_ForkPidfdPollWaitid)->UseRealTime();
 BENCHMARK(BM_Floor_Clone3Pidfd)->UseRealTime();
 BENCHMARK(BM_Floor_VforkExit)->UseRealTime();
 BENCHMARK(BM_Floor_PosixSpawnHelper)->UseRealTime();
+BENCHMARK(BM_Floor_PosixSpawnSelf)->UseRealTime();
 BENCHMARK(BM_Floor_ThreadCreateJoin)->UseRealTime();
 BENCHMARK(BM_Floor_PidfdWakeup)->UseManualTime();
 BENCHMARK(BM_Floor_BatchFork)->RangeMultiplier(4)->Range(1, 1024)->UseRealTime();
 BENCHMARK(BM_Floor_BatchForkPidfd)->RangeMultiplier(4)->Range(1, 1024)->UseRealTime();
 BENCHMARK(BM_Floor_ForkWaitpid_ParentMemory)->Apply(mp_bench::memory_sizes)->UseRealTime();
+BENCHMARK(BM_Floor_PosixSpawnSelf_ParentMemory)->Apply(mp_bench::memory_sizes)->UseRealTime();

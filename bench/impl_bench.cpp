@@ -131,6 +131,53 @@ void BM_Mp_StartJoin_ParentMemory(benchmark::State& state) {
   }
 }
 
+#ifdef MP_HAS_START_METHODS
+// The start method for one benchmark, set with force (the method is fixed by the first
+// start()) and put back to fork however the benchmark returns, so the fork benchmarks that
+// run after it are not measured under another method.
+class StartMethodFor {
+ public:
+  explicit StartMethodFor(mp::StartMethod method) { mp::set_start_method(method, true); }
+  ~StartMethodFor() { mp::set_start_method(mp::StartMethod::fork, true); }
+  StartMethodFor(const StartMethodFor&) = delete;
+  StartMethodFor& operator=(const StartMethodFor&) = delete;
+};
+
+void start_join_noop() {
+  mp::Process p(+[] {});
+  p.start();
+  p.join();
+}
+
+void start_join_under(benchmark::State& state, mp::StartMethod method) {
+  const StartMethodFor chosen(method);
+  // Untimed: the forkserver's server is spawned on first use, a cost paid once per program
+  // rather than per child, so it is kept out of the per-child numbers.
+  if (method == mp::StartMethod::forkserver) start_join_noop();
+  for ([[maybe_unused]] auto _ : state) start_join_noop();
+}
+
+void BM_Mp_StartJoin_Spawn(benchmark::State& state) {
+  start_join_under(state, mp::StartMethod::spawn);
+}
+
+void BM_Mp_StartJoin_Forkserver(benchmark::State& state) {
+  start_join_under(state, mp::StartMethod::forkserver);
+}
+
+void BM_Mp_StartJoin_Spawn_ParentMemory(benchmark::State& state) {
+  const mp_bench::TouchedMemory memory(state);
+  if (!memory.ok()) return;
+  start_join_under(state, mp::StartMethod::spawn);
+}
+
+void BM_Mp_StartJoin_Forkserver_ParentMemory(benchmark::State& state) {
+  const mp_bench::TouchedMemory memory(state);
+  if (!memory.ok()) return;
+  start_join_under(state, mp::StartMethod::forkserver);
+}
+#endif  // MP_HAS_START_METHODS
+
 }  // namespace
 
 BENCHMARK(BM_Mp_StartJoin)->UseRealTime();
@@ -140,3 +187,9 @@ BENCHMARK(BM_Mp_TerminateJoin)->UseRealTime();
 BENCHMARK(BM_Mp_IsAliveRunning)->UseRealTime();
 BENCHMARK(BM_Mp_BatchStartJoin)->RangeMultiplier(4)->Range(1, 1024)->UseRealTime();
 BENCHMARK(BM_Mp_StartJoin_ParentMemory)->Apply(mp_bench::memory_sizes)->UseRealTime();
+#ifdef MP_HAS_START_METHODS
+BENCHMARK(BM_Mp_StartJoin_Spawn)->UseRealTime();
+BENCHMARK(BM_Mp_StartJoin_Forkserver)->UseRealTime();
+BENCHMARK(BM_Mp_StartJoin_Spawn_ParentMemory)->Apply(mp_bench::memory_sizes)->UseRealTime();
+BENCHMARK(BM_Mp_StartJoin_Forkserver_ParentMemory)->Apply(mp_bench::memory_sizes)->UseRealTime();
+#endif
