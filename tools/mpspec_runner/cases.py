@@ -133,7 +133,7 @@ def lint_case(case, seed):
         out.append("a beyond-seed case has no seed quote (say where the claim comes from in note)")
     vars_ = d.get("vars", {})
     targets = d.get("targets", {})
-    labels = set()
+    labels = {}  # label: the step that records it
     for name, t in targets.items():
         if "main" in t:
             out.append(f"target {name}: holds 'main': write main = [...] above the first [table] header")
@@ -183,11 +183,15 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
         if do == "drop":
             handles.discard(step.get("p"))
         if "as" in step:
-            labels.add(step["as"])
+            labels[step["as"]] = do
         if do == "exit" and where == "main" and not (0 <= step.get("code", 0) < DRIVER_EXIT_RESERVED):
             out.append(f"{at}: the main program's exit code must be 0..99 (100+ are the driver's)")
         if do == "exit" and "code" in step and "message" in step:
             out.append(f"{at}: code or message, not both")
+        if "unsendable" in step and "target" not in step:
+            out.append(f"{at}: unsendable needs a target")
+        if "unsendable" in step and targets.get(step.get("target"), {}).get("module"):
+            out.append(f"{at}: unsendable needs a target of the main module")
         if do == "set" and step.get("var") not in vars_:
             out.append(f"{at}: var {step.get('var')!r} is not declared in vars")
     return out
@@ -226,7 +230,50 @@ def check_field(kind, value, do, targets, vars_, handles):
         return None if value in signals else f"must be one of {signals}"
     if kind == "var":
         return None if value in vars_ else "is not declared in vars"
+    if kind == "unsendable":
+        kinds = VOCABULARY["values"]["unsendable"]
+        return None if value in kinds else f"must be one of {kinds}"
     return None
+
+
+START_METHODS = {"fork", "spawn", "forkserver"}
+
+
+def lint_when(m, where, labels):
+    """`{when = LABEL, then = {VALUE = {matchers}, ...}}`: one expectation per value."""
+    out = []
+    if set(m) != {"when", "then"}:
+        out.append(f"{where}: when and then go alone (put the matchers in each branch)")
+    then = m.get("then")
+    if not isinstance(then, dict) or not then:
+        return out + [f"{where}: then is a table from each value of {m['when']!r} to matchers"]
+    if labels.get(m["when"]) == "start_method" and set(then) != START_METHODS:
+        out.append(f"{where}: then needs exactly one branch per start method "
+                   f"{sorted(START_METHODS)}, not {sorted(then)}")
+    return out
+
+
+def lint_matcher(m, where):
+    if not isinstance(m, dict) or not m:
+        return [f"{where}: a table of matchers"]
+    out = [f"{where}: unknown matcher {k!r}" for k in m
+           if k not in VOCABULARY["expect"]["matchers"]]
+    out += [f"{where}: {k} goes only at the top of a label's table, with "
+            f"{'then' if k == 'when' else 'when'}" for k in m if k in ("when", "then")]
+    if "count" in m and not (isinstance(m["count"], int) and m["count"] >= 0):
+        out.append(f"{where}: count must be an integer >= 0")
+    return out
+
+
+def matcher_refs(m):
+    """The labels a matcher's templates and comparisons name."""
+    if not isinstance(m, dict):
+        return set()
+    refs = set()
+    for like in (m["like"] if isinstance(m.get("like"), list) else [m.get("like")]):
+        if isinstance(like, str):
+            refs |= set(TEMPLATE_REF.findall(like))
+    return refs | {m[k] for k in ("same_as", "differs_from") if k in m}
 
 
 def lint_expect(expect, labels):
@@ -246,16 +293,17 @@ def lint_expect(expect, labels):
     for label, m in expect.get("results", {}).items():
         if label not in labels:
             out.append(f"expect.results: no step records {label!r}")
-        if not isinstance(m, dict) or not m:
-            out.append(f"expect.results.{label}: a table of matchers")
-            continue
-        out += [f"expect.results.{label}: unknown matcher {k!r}" for k in m if k not in spec["matchers"]]
-        for like in (m["like"] if isinstance(m.get("like"), list) else [m.get("like")]):
-            if isinstance(like, str):
-                refs |= set(TEMPLATE_REF.findall(like))
-        for k in ("same_as", "differs_from"):
-            if k in m:
-                refs.add(m[k])
+        where = f"expect.results.{label}"
+        if isinstance(m, dict) and "when" in m:
+            out += lint_when(m, where, labels)
+            refs.add(m["when"])
+            branches = [(f"{where}.then.{k}", b) for k, b in m.get("then", {}).items()
+                        if isinstance(m.get("then"), dict)]
+        else:
+            branches = [(where, m)]
+        for at, matcher in branches:
+            out += lint_matcher(matcher, at)
+            refs |= matcher_refs(matcher)
     for t in expect.get("timing", []):
         out += [f"expect.timing: unknown key {k!r}" for k in t if k not in spec["timing"]]
         if "from" not in t or "to" not in t or not {"min", "max", "median_max_ms"} & set(t):

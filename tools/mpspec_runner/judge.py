@@ -97,8 +97,11 @@ class Judge:
         """An error from a step whose result the case does not expect to be an error fails
         the case, checked or not: a start() that raises must not pass a case that only looks
         at what happens afterwards."""
-        declared = {label for label, m in self.case.expect.get("results", {}).items()
-                    if "error" in m or "error_any" in m}
+        declared = set()
+        for label, m in self.case.expect.get("results", {}).items():
+            m = self.branch(m)[0] or {}
+            if "error" in m or "error_any" in m:
+                declared.add(label)
         bad = [f"{ev.get('do')}{' of ' + str(ev['p']) if 'p' in ev else ''} in {ev.get('proc')}: "
                f"{ev.get('error_type', 'error')}: {ev['error']}"
                for ev in self.obs.trace
@@ -137,16 +140,35 @@ class Judge:
     def patterns(self, lines):
         return [self.pattern(t) for t in lines]
 
+    def branch(self, m):
+        """(the matchers that hold in this run, how they were chosen): `m` itself, or for
+        {when = LABEL, then = {...}} the branch of LABEL's value; (None, why) when LABEL has
+        no single string value or no branch for it."""
+        if "when" not in m:
+            return m, ""
+        label = m["when"]
+        values = self.values(label)
+        if len(self.events.get(label, [])) != 1 or len(values) != 1:
+            return None, f"when {label} has one value (it has {len(values)})"
+        value = values[0]
+        if not isinstance(value, str) or value not in m["then"]:
+            return None, f"when {label} = {show(value)}: no expectation for that value"
+        return m["then"][value], f"when {label} = {value}: "
+
     def result(self, label, m):
         evs = self.events.get(label, [])
         name = f"result {label}"
-        expected = ", ".join(f"{k}={show(v)}" for k, v in m.items())
+        m, chosen = self.branch(m)
         observed = [({"error": ev["error"]} if "error" in ev else ev.get("value")) for ev in evs]
         shown = show(observed[0]) if len(observed) == 1 else show(observed)
+        if m is None:
+            return Check(name, chosen, shown if evs else "never recorded", False)
+        expected = chosen + ", ".join(f"{k}={show(v)}" for k, v in m.items())
         if "count" in m and len(evs) != m["count"]:
             return Check(name, expected, f"{len(evs)} recorded: {shown}", False)
         if not evs:
-            return Check(name, expected, "never recorded", False)
+            ok = m.get("count") == 0
+            return Check(name, expected, "never recorded", ok)
         return Check(name, expected, shown, all(self.matches(ev, m) for ev in evs))
 
     def matches(self, ev, m):

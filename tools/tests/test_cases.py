@@ -293,6 +293,47 @@ class LintTest(unittest.TestCase):
                                                        "avg": 1}]}),
                            "expect.timing: unknown key 'avg'")
 
+    def test_when_then(self):
+        method = {"do": "start_method", "as": "method"}
+        main = [method, *VALID["main"]]
+        three = {"fork": {"null": True}, "spawn": {"value": 1}, "forkserver": {"value": 1}}
+        good = changed(main=main, expect={"results": {"code": {"when": "method", "then": three}}})
+        self.assertEqual(lint(good), [])
+        self.assertProblem(changed(main=main, expect={"results": {"code": {
+            "when": "method", "then": {"fork": {"null": True}}}}}),
+            "then needs exactly one branch per start method")
+        self.assertProblem(changed(main=main, expect={"results": {"code": {
+            "when": "method", "then": three, "value": 1}}}), "when and then go alone")
+        self.assertProblem(changed(main=main, expect={"results": {"code": {
+            "when": "nothing", "then": three}}}), "refers to 'nothing'")
+        self.assertProblem(changed(main=main, expect={"results": {"code": {
+            "when": "method", "then": dict(three, spawn={"almost": 1})}}}),
+            "expect.results.code.then.spawn: unknown matcher 'almost'")
+        self.assertProblem(changed(main=main, expect={"results": {"code": {"then": three}}}),
+                           "then goes only at the top of a label's table, with when")
+        self.assertProblem(changed(main=main, expect={"results": {"code": {
+            "when": "method", "then": dict(three, fork={"like": "${ghost}"})}}}),
+            "refers to 'ghost'")
+        self.assertEqual(lint(changed(main=[{"do": "create", "p": "m", "as": "x"}, *main],
+                                      expect={"results": {"code": {
+                                          "when": "x", "then": {"a": {"null": True}}}}})), [])
+
+    def test_unsendable(self):
+        create = {"do": "create", "p": "w", "target": "worker", "unsendable": "arg"}
+        self.assertEqual(lint(with_main(create)), [])
+        self.assertProblem(with_main(dict(create, unsendable="lambda")),
+                           "unsendable must be one of ['arg', 'target']")
+        self.assertProblem(with_main({"do": "create", "p": "w", "unsendable": "arg"}),
+                           "unsendable needs a target")
+        other = changed(main=[create], expect={"stdout_has": []},
+                        targets={"worker": {"module": "other", "steps": []}})
+        self.assertProblem(other, "unsendable needs a target of the main module")
+
+    def test_get_and_start_method(self):
+        self.assertEqual(lint(with_main({"do": "get", "var": "x", "as": "x"})), [])
+        self.assertProblem(with_main({"do": "get", "var": "y"}), "var is not declared in vars")
+        self.assertProblem(with_target({"do": "start_method"}), "only allowed in the main program")
+
     def test_duplicate_ids(self):
         a = cases.Case(PATH, VALID)
         b = cases.Case(PATH.with_name("other.toml"), VALID)

@@ -294,6 +294,54 @@ class ResultsTest(unittest.TestCase):
         self.assertFalse(c.ok)
         self.assertEqual(c.observed, "never recorded")
 
+    def test_count_zero_is_never_recorded(self):
+        self.assertTrue(named(checks({"results": {"r": {"count": 0}}}, trace=[op("x")]),
+                              "result r").ok)
+        self.assertFalse(self.ok({"count": 0}, 1))
+
+
+class WhenTest(unittest.TestCase):
+    """{when = LABEL, then = {...}}: the branch of LABEL's one value holds, the others not."""
+    BY_METHOD = {"when": "method", "then": {"fork": {"value": 99}, "spawn": {"value": 10}}}
+
+    def result(self, matcher, method_events, *events):
+        trace = [*method_events, *(op("r", **ev) if isinstance(ev, dict) else op("r", ev)
+                                   for ev in events)]
+        return named(checks({"results": {"r": matcher}}, trace=trace), "result r")
+
+    def test_the_branch_of_the_recorded_value_decides(self):
+        fork, spawn = [op("method", "fork")], [op("method", "spawn")]
+        self.assertTrue(self.result(self.BY_METHOD, fork, 99).ok)
+        self.assertFalse(self.result(self.BY_METHOD, fork, 10).ok)
+        self.assertTrue(self.result(self.BY_METHOD, spawn, 10).ok)
+        c = self.result(self.BY_METHOD, spawn, 99)
+        self.assertFalse(c.ok)
+        self.assertEqual(c.expected, "when method = spawn: value=10")
+
+    def test_no_single_value_no_branch(self):
+        for method in ([], [op("method", "fork"), op("method", "fork")],
+                       [op("method", error="no get_start_method")], [op("method", 3)],
+                       [op("method", "forkserver")]):
+            c = self.result(self.BY_METHOD, method, 99)
+            self.assertFalse(c.ok, method)
+        c = self.result(self.BY_METHOD, [op("method", "forkserver")], 10)
+        self.assertEqual(c.expected, "when method = forkserver: no expectation for that value")
+        self.assertEqual(self.result(self.BY_METHOD, [], 10).expected,
+                         "when method has one value (it has 0)")
+
+    def test_a_branch_may_count_zero(self):
+        m = {"when": "method", "then": {"fork": {"count": 1}, "spawn": {"count": 0}}}
+        self.assertTrue(self.result(m, [op("method", "spawn")]).ok)
+        self.assertFalse(self.result(m, [op("method", "spawn")], None).ok)
+        self.assertFalse(self.result(m, [op("method", "fork")]).ok)
+
+    def test_an_error_is_expected_only_in_its_branch(self):
+        m = {"when": "method", "then": {"fork": {"null": True}, "spawn": {"error_any": True}}}
+        for method, ok in (("spawn", True), ("fork", False)):
+            run = checks({"results": {"r": m}},
+                         trace=[op("method", method), op("r", error="cannot pickle")])
+            self.assertEqual(named(run, "no unexpected error").ok, ok, method)
+
 
 class TimingTest(unittest.TestCase):
     REPORT = {"launch": 100.0, "exit": 102.0}

@@ -32,7 +32,8 @@ const std::set<std::string> kOps = {
     "create",   "start",         "join",     "is_alive",   "terminate",       "kill",
     "close",    "name",          "daemon",   "pid",        "exitcode",        "repr",
     "sentinel", "wait_sentinel", "set_name", "set_daemon", "active_children", "cpu_count",
-    "getpid",   "getppid",       "mark",     "open_fds",   "reaped"};
+    "getpid",   "getppid",       "mark",     "open_fds",   "reaped",          "start_method",
+    "get"};
 const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore", "drop",
                                        "exit",  "return", "raise", "crash", "end"};
 
@@ -222,6 +223,8 @@ json Program::perform(const json& step) {
   }
   if (what == "getpid") return getpid();
   if (what == "getppid") return getppid();
+  if (what == "start_method") return ops::start_method();
+  if (what == "get") return g_vars.at(step["var"].get<std::string>());
   if (what == "create") {
     create(step);
     return nullptr;
@@ -249,11 +252,19 @@ void Program::create(const json& step) {
   }
   const auto target = step["target"].get<std::string>();
   const bool other = g_scenario["targets"][target].value("module", "") == "other";
+  const std::string unsendable = step.value("unsendable", "");
+  if (!unsendable.empty() && other) throw CaseError("unsendable needs a target of the main module");
+  if (!unsendable.empty() && unsendable != "arg" && unsendable != "target") {
+    throw CaseError("unknown unsendable " + unsendable);
+  }
   handles_.create(handle_name, name, daemon,
                   ops::Target{.entry = other ? other_module::worker : run_target,
                               .path = path_ + "/" + handle_name,
                               .name = target,
-                              .args_json = step.value("args", json::array()).dump()});
+                              .args_json = step.value("args", json::array()).dump(),
+                              .unsendable = unsendable == "arg"      ? ops::Unsendable::arg
+                                            : unsendable == "target" ? ops::Unsendable::target
+                                                                     : ops::Unsendable::none});
 }
 
 }  // namespace mpspec

@@ -8,12 +8,46 @@
 #include <chrono>
 #include <map>
 #include <mp/process.hpp>
+#include <stdexcept>
+#include <string>
 #include <typeinfo>
 #include <utility>
 
 #include "driver.hpp"
 
 namespace mpspec::ops {
+namespace {
+
+std::string g_start_method = "fork";  // as use_start_method() set it
+
+// A value whose type has no cereal serialize(): spawn and forkserver cannot send it.
+struct Opaque {};
+
+void run_target_ignoring(const std::string& path, const std::string& name,
+                         const std::string& args_json, const Opaque& /*unsendable*/) {
+  run_target(path, name, args_json);
+}
+
+mp::Process make_process(const mp::Options& options, const Target& target) {
+  switch (target.unsendable) {
+    case Unsendable::arg:
+      return {options, run_target_ignoring, target.path, target.name, target.args_json, Opaque{}};
+    case Unsendable::target: {
+      auto captures = [entry = target.entry, held = Opaque{}](const std::string& path,
+                                                              const std::string& name,
+                                                              const std::string& args_json) {
+        static_cast<void>(held);
+        entry(path, name, args_json);
+      };
+      return {options, captures, target.path, target.name, target.args_json};
+    }
+    case Unsendable::none:
+      break;
+  }
+  return {options, target.entry, target.path, target.name, target.args_json};
+}
+
+}  // namespace
 
 struct Handles::Impl {
   std::optional<mp::Process> handle(const std::string& name) {
@@ -44,14 +78,14 @@ void Handles::create(const std::string& handle, const std::string& name, std::op
     impl_->handles.insert_or_assign(handle, p);
     return;
   }
-  impl_->handles.insert_or_assign(
-      handle, mp::Process(options, target->entry, target->path, target->name, target->args_json));
+  impl_->handles.insert_or_assign(handle, make_process(options, *target));
 }
 
 std::optional<std::string> use_start_method(const std::string& method) {
   if (method != "fork" && method != "spawn" && method != "forkserver") {
     throw CaseError("unknown start method " + method);
   }
+  g_start_method = method;
 #ifdef MP_HAS_START_METHODS
   mp::freeze_support();
   if (method == "spawn") mp::set_start_method(mp::StartMethod::spawn);
@@ -103,6 +137,27 @@ Value Handles::perform(const std::string& what, const std::string& handle,
   if (what == "set_name") p->set_name(operand().name);
   if (what == "set_daemon") p->set_daemon(operand().daemon);
   return {};
+}
+
+std::string start_method() {
+  std::string said = "fork";  // API.md: without start methods, every child is forked
+#ifdef MP_HAS_START_METHODS
+  switch (mp::get_start_method()) {
+    case mp::StartMethod::spawn:
+      said = "spawn";
+      break;
+    case mp::StartMethod::forkserver:
+      said = "forkserver";
+      break;
+    case mp::StartMethod::fork:
+      break;
+  }
+#endif
+  if (said != g_start_method) {  // a matrix column must be the method it is named for
+    throw std::runtime_error("get_start_method() is " + said + " after set_start_method(" +
+                             g_start_method + ")");
+  }
+  return said;
 }
 
 std::vector<std::string> active_children() {

@@ -33,12 +33,21 @@ struct Operand {
 using Entry = void (*)(const std::string& path, const std::string& target,
                        const std::string& args_json);
 
+// What of a Process a new run (spawn, forkserver) cannot be sent: the `unsendable` of a
+// "create" step (spec/vocabulary.toml).
+enum class Unsendable {
+  none,
+  arg,     // an extra last arg whose type has no cereal serialize(), which the entry ignores
+  target,  // the entry wrapped in a lambda that captures such a value
+};
+
 // What a "create" step with a target starts: entry(path, target, args_json) in the child.
 struct Target {
   Entry entry = nullptr;
   std::string path;
   std::string name;
   std::string args_json;
+  Unsendable unsendable = Unsendable::none;  // with `arg`, entry must be run_target
 };
 
 // One program's process handles, by name. Each program (the main one, each child) has its
@@ -78,6 +87,9 @@ class Handles {
 // unknown method.
 std::optional<std::string> use_start_method(const std::string& method);
 
+// The name of mp::get_start_method() ("fork" where the implementation has no start methods).
+// Throws std::runtime_error if it is not the method use_start_method() set.
+std::string start_method();
 // The names of mp::active_children(), in its order.
 std::vector<std::string> active_children();
 // mp::cpu_count().

@@ -12,9 +12,9 @@ import sys
 import mpspec_play
 
 
-def target(path, target_name, *args):
+def target(path, target_name, *args, unsendable=None):
     """Every child's target unless the scenario puts it in another module."""
-    return mpspec_play.run_target(path, target_name, *args)
+    return mpspec_play.run_target(path, target_name, *args, unsendable=unsendable)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ EXIT_UNSUPPORTED = 101
 
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
-       "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped"}
+       "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped",
+       "start_method", "get"}
 EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
 STEPS = OPS | EFFECTS | TERMINALS
@@ -43,6 +44,7 @@ _scenario = None
 _vars = None          # the scenario's variables, as this process sees them
 _trace_fd = None      # (pid, fd): a forked child must not reuse its parent's entry
 _main_pid = None      # set by main(): only the main program writes to the inherited fd
+_start_method = None  # the start method main() set
 _lib = None           # the module under test, once imported
 _connection = None    # and its `connection` submodule
 
@@ -110,9 +112,27 @@ def trace(event):
     os.write(_trace_fd[1], (json.dumps(event) + "\n").encode())
 
 
-def run_target(path, target_name, *args):
-    """The body of every child: play the named target's steps."""
+def run_target(path, target_name, *args, unsendable=None):
+    """The body of every child: play the named target's steps. `unsendable` is what a
+    `create` step with unsendable = "arg" adds; the target ignores it."""
     return Program(path, args).run(scenario()["targets"][target_name]["steps"])
+
+
+def unsendable_value():
+    """A value no pickler can write (pickle, dill, cloudpickle all refuse a generator)."""
+    return (x for x in ())
+
+
+def unsendable_target(inner):
+    """`inner` wrapped in a closure over an unsendable value: a pickler that looks a
+    function up by name finds no local function, one that writes closures by value (dill)
+    cannot write the generator."""
+    held = unsendable_value()
+
+    def target(*args, **kwargs):
+        _ = held  # named here, so the closure holds it
+        return inner(*args, **kwargs)
+    return target
 
 
 class _End(Exception):
@@ -218,6 +238,14 @@ class Program:
             return os.getpid()
         if do == "getppid":
             return os.getppid()
+        if do == "start_method":
+            said = api("get_start_method")()
+            if said != _start_method:  # a matrix column must be the method it is named for
+                raise RuntimeError(f"get_start_method() is {said!r} after "
+                                   f"set_start_method({_start_method!r})")
+            return said
+        if do == "get":
+            return variables()[step["var"]]
         if do == "create":
             return self.create(step)
         p = self.handle(step["p"])
@@ -258,11 +286,17 @@ class Program:
             kwargs["daemon"] = step["daemon"]
         if "target" in step:
             spec = scenario()["targets"][step["target"]]
+            if spec.get("module") == "other" and "unsendable" in step:
+                raise CaseError("unsendable needs a target of the main module")
             if spec.get("module") == "other":
                 import mpspec_other_module
                 fn = mpspec_other_module.worker
             else:
                 fn = sys.modules["__main__"].target if _main_has_target() else run_target
+            if step.get("unsendable") == "target":
+                fn = unsendable_target(fn)
+            elif step.get("unsendable") == "arg":
+                kwargs["kwargs"] = {"unsendable": unsendable_value()}
             kwargs["target"] = fn
             kwargs["args"] = (self.path + "/" + step["p"], step["target"], *step.get("args", []))
         self.handles[step["p"]] = api("Process")(**kwargs)
@@ -358,7 +392,7 @@ def version_line(name):
 
 def main(argv):
     """Entry point of the main program: returns the driver's exit status."""
-    global _main_pid
+    global _main_pid, _start_method
     _main_pid = os.getpid()
     opts = parse(argv)
     if opts is None:
@@ -385,7 +419,7 @@ def main(argv):
     if unsupported is not None:
         trace({"ev": "unsupported", "what": unsupported})
         return EXIT_UNSUPPORTED
-    method = opts["start_method"]
+    method = _start_method = opts["start_method"]
     try:
         api("set_start_method")(method)
     except Exception as e:  # no such module, or it lacks this start method
