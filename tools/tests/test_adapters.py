@@ -25,6 +25,14 @@ NO_PARENT = """from multiprocessing import *  # noqa: F401,F403
 from multiprocessing import connection  # noqa: F401
 del parent_process  # noqa: F821
 """
+# A module that starts children as it is asked to, but says they are forked.
+SAYS_FORK = """from multiprocessing import *  # noqa: F401,F403
+from multiprocessing import connection  # noqa: F401
+
+
+def get_start_method(allow_none=False):
+    return "fork"
+"""
 
 
 def tools_mpspec():
@@ -86,6 +94,24 @@ class ModuleSwitchTest(unittest.TestCase):
             self.assertEqual(result.verdict, Verdict.FAIL)  # the one step that asks for it
             self.assertIn("noparent has no parent_process()", result.text)
 
+
+    def test_a_module_that_misnames_its_start_method_fails_the_cases_that_ask(self):
+        """A column named spawn must be spawn: the library's "fork" under a spawn adapter
+        would pick the fork expectation, which a forking spawn meets."""
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "saysfork.py").write_text(SAYS_FORK)
+            adapter = Path(tmp, "saysfork-spawn")
+            adapter.write_text(f'#!/bin/sh\nPYTHONPATH={tmp} exec {sys.executable} '
+                               f'{PYTHON_DRIVERS / "driver.py"} --module saysfork '
+                               '--start-method spawn "$@"\n')
+            adapter.chmod(adapter.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+            os.chmod(tmp, 0o755)
+            case = cases.load(cases.SPEC / "beyond-seed" / "globals-not-inherited.toml")
+            result = core.run_case(case, core.Adapter("saysfork-spawn", adapter),
+                                   core.RunOptions(unit=0.3, oracle=None))
+            self.assertEqual(result.verdict, Verdict.FAIL)
+            self.assertIn("get_start_method() is 'fork' after set_start_method('spawn')",
+                          result.text)
 
 class LabelTest(unittest.TestCase):
     def test_two_interpreters_of_one_minor_version_get_two_labels(self):
