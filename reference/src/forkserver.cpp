@@ -48,26 +48,16 @@ Connection& connection() {
 
 bool send_all(int fd, const void* data, std::size_t size) {
   const auto* bytes = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = send(fd, bytes, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
+  return transfer_all(size, [&](std::size_t from) {
+           return send(fd, bytes + from, size - from, MSG_NOSIGNAL);
+         }) == size;
 }
 
 bool recv_all(int fd, void* data, std::size_t size) {
   auto* bytes = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = recv(fd, bytes, size, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
+  return transfer_all(size, [&](std::size_t from) {
+           return recv(fd, bytes + from, size - from, 0);
+         }) == size;
 }
 
 // A pid or -errno, with up to two descriptors.

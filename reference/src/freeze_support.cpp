@@ -27,14 +27,10 @@ std::string read_message(int fd) {
   struct stat info {};
   if (fstat(fd, &info) != 0) detail::throw_errno("fstat");
   std::string bytes(static_cast<std::size_t>(info.st_size), '\0');
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) detail::throw_errno("pread");
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
+  const std::size_t done = detail::transfer_all(bytes.size(), [&](std::size_t from) {
+    return pread(fd, bytes.data() + from, bytes.size() - from, static_cast<off_t>(from));
+  });
+  if (done < bytes.size() && errno != 0) detail::throw_errno("pread");
   bytes.resize(done);
   return bytes;
 }

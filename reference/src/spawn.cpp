@@ -38,7 +38,14 @@ void keep_arguments(int argc, char** argv, char** /*envp*/) {
 [[gnu::section(".init_array"),
   gnu::used]] void (*keep_arguments_at_start)(int, char**, char**) = &keep_arguments;
 
-std::string message_for_locked(const State& s, const std::string& payload, int lifeline_fd) {
+// True for NAME=... of the environment.
+bool is_variable(std::string_view entry, std::string_view name) {
+  return entry.starts_with(name) && entry.size() > name.size() && entry[name.size()] == '=';
+}
+
+}  // namespace
+
+std::string spawn_message_locked(const State& s, const std::string& payload, int lifeline_fd) {
   SpawnMessage m;
   m.method = static_cast<int>(get_start_method());
   m.name = s.name;
@@ -58,22 +65,21 @@ std::string message_for_locked(const State& s, const std::string& payload, int l
   return std::move(buffer).str();
 }
 
+namespace {
+
 // A close-on-exec memfd holding `bytes`, or -1 with errno set. A memfd rather than a pipe:
 // the parent never waits for a child that does not read (one without freeze_support()).
 int memfd_with(const std::string& bytes) {
   const int fd = memfd_create("mp-spawn", MFD_CLOEXEC);
   if (fd < 0) return -1;
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int saved = n < 0 ? errno : EIO;
-      close_fd(fd);
-      errno = saved;
-      return -1;
-    }
-    done += static_cast<std::size_t>(n);
+  const std::size_t done = transfer_all(bytes.size(), [&](std::size_t from) {
+    return write(fd, bytes.data() + from, bytes.size() - from);
+  });
+  if (done < bytes.size()) {
+    const int saved = errno != 0 ? errno : EIO;
+    close_fd(fd);
+    errno = saved;
+    return -1;
   }
   return fd;
 }
@@ -86,37 +92,34 @@ std::string encode_target_locked(const State& s) {
   return payload;
 }
 
-std::string spawn_message_locked(const State& s, const std::string& payload, int lifeline_fd) {
-  return message_for_locked(s, payload, lifeline_fd);
-}
-
 pid_t spawn_new_run(const char* variable, int fd, int keep_fd) {
   std::vector<char*> argv;
   for (const std::string& arg : program_arguments()) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   const std::string marker = std::string(variable) + "=" + std::to_string(fd);
-  const std::string_view prefix = std::string_view(marker).substr(0, marker.find('=') + 1);
   std::vector<char*> envp;
   for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view entry(*e);
     // A spawned child's own children must not inherit either marker of its start.
-    if (entry.starts_with(prefix) || entry.starts_with(kSpawnFdVariable) ||
-        entry.starts_with(kForkserverFdVariable)) {
-      continue;
-    }
+    if (is_variable(*e, kSpawnFdVariable) || is_variable(*e, kForkserverFdVariable)) continue;
     envp.push_back(*e);
   }
   envp.push_back(const_cast<char*>(marker.c_str()));
   envp.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
+  int error = posix_spawn_file_actions_init(&actions);
+  if (error != 0) {
+    errno = error;
+    return 0;
+  }
   // dup2 of an fd onto itself clears close-on-exec in the child only (glibc >= 2.29).
-  posix_spawn_file_actions_adddup2(&actions, fd, fd);
-  if (keep_fd >= 0) posix_spawn_file_actions_adddup2(&actions, keep_fd, keep_fd);
+  error = posix_spawn_file_actions_adddup2(&actions, fd, fd);
+  if (error == 0 && keep_fd >= 0)
+    error = posix_spawn_file_actions_adddup2(&actions, keep_fd, keep_fd);
   pid_t pid = 0;
-  const int error =
-      posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
+  if (error == 0) {
+    error = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
+  }
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) {
     errno = error;
@@ -133,7 +136,7 @@ pid_t spawn_child_locked(const State& s, const std::string& payload,
     }
     throw std::system_error(error, std::generic_category(), call);
   };
-  const int fd = memfd_with(message_for_locked(s, payload, lifeline[1]));
+  const int fd = memfd_with(spawn_message_locked(s, payload, lifeline[1]));
   if (fd < 0) fail("memfd_create", errno);
   const pid_t pid = spawn_new_run(kSpawnFdVariable, fd, lifeline[1]);
   const int error = errno;

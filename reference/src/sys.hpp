@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -45,6 +46,23 @@ void close_fd(int fd);
 
 // Flushes C stdio's and iostreams' stdout and stderr.
 void flush_std_streams();
+
+// Moves `size` bytes with `io(from)`, a write, send, recv or pread of the bytes from offset
+// `from` that returns what that call returns, calling it again after a short transfer or
+// EINTR. Returns how many bytes moved: `size`, or fewer when a call returned 0 (errno is
+// then 0: end of file, or nothing written) or failed (errno says why).
+template <class Io>
+std::size_t transfer_all(std::size_t size, Io io) {
+  std::size_t done = 0;
+  while (done < size) {
+    errno = 0;
+    const ssize_t n = io(done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  return done;
+}
 
 }  // namespace mp::detail
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <csignal>
+#include <functional>
 #include <map>
 #include <mp/process.hpp>
 #include <sstream>
@@ -58,6 +59,15 @@ void print_identity() {
   std::cout << "method " << static_cast<int>(mp::get_start_method()) << std::endl;
 }
 
+// Calls `f`, printing what the ProcessError it throws says.
+void print_refusal(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const mp::ProcessError& e) {
+    std::cout << e.what() << std::endl;
+  }
+}
+
 std::string exit_status_line(mp::Process& p) {
   p.start();
   p.join();
@@ -68,11 +78,7 @@ TEST_F(StartMethod, IsForkUntilSetAndASecondSetIsRefused) {
   const MainRun run = run_as_main([] {
     mp::set_start_method(std::nullopt, true);
     std::cout << (mp::get_start_method() == mp::StartMethod::fork) << std::endl;
-    try {
-      mp::set_start_method(mp::StartMethod::spawn);
-    } catch (const mp::ProcessError& e) {
-      std::cout << e.what() << std::endl;
-    }
+    print_refusal([] { mp::set_start_method(mp::StartMethod::spawn); });
   });
   EXPECT_EQ(run.out, "1\ncontext has already been set\n");
 }
@@ -82,11 +88,7 @@ TEST_F(StartMethod, SetOnceThenFixed) {
     mp::set_start_method(std::nullopt, true);
     mp::set_start_method(mp::StartMethod::spawn);
     std::cout << (mp::get_start_method() == mp::StartMethod::spawn) << std::endl;
-    try {
-      mp::set_start_method(mp::StartMethod::fork);
-    } catch (const mp::ProcessError& e) {
-      std::cout << e.what() << std::endl;
-    }
+    print_refusal([] { mp::set_start_method(mp::StartMethod::fork); });
   });
   EXPECT_EQ(run.out, "1\ncontext has already been set\n");
 }
@@ -97,11 +99,7 @@ TEST_F(StartMethod, AStartFixesIt) {
     mp::Process p;
     p.start();
     p.join();
-    try {
-      mp::set_start_method(mp::StartMethod::spawn);
-    } catch (const mp::ProcessError& e) {
-      std::cout << e.what() << std::endl;
-    }
+    print_refusal([] { mp::set_start_method(mp::StartMethod::spawn); });
   });
   EXPECT_EQ(run.out, "context has already been set\n");
 }
