@@ -118,7 +118,7 @@ INFO_JSON = f"""\
     "image": "{IMAGE}",
     "entrypoint": "{HOME}/{ENTRYPOINT}",
     "timeout": {TIMEOUT},
-    "environment": {{"MPSPEC_TIME_BUDGET": "{BUDGET}"}}
+    "environment": {{"MPSPEC_TIME_BUDGET": "{BUDGET}", "MPSPEC_COMPILE_ERRORS": "not-gradable"}}
   }}
 }}
 """
@@ -173,7 +173,10 @@ folder, or as loose files: `process.hpp` to `include/mp/`, other headers and `.c
 most likely cause, sections) as the message, and a test per case: its id, its claim as the
 description, its points, and for a failed case what was expected and observed and the
 command that reproduces it. A hidden case is a test named "hidden case N" with nothing of
-its claim. A submission that does not build scores 0, as it does locally.
+its claim. A submission that does not build is `gradable: false` with the compiler's errors
+as the message, as PrairieLearn's own C grader has it: no score and no attempt used for a
+typo. `MPSPEC_COMPILE_ERRORS=zero` in `environment` scores it 0 instead, as the local grade
+does.
 
 A fault of the grader (it exits 3, crashes or writes no results) is `gradable: false`:
 PrairieLearn shows "invalid, not gradable", records no score and charges no attempt; the

@@ -194,7 +194,12 @@ def gradescope(g):
                       "output": "" if hidden or r.verdict == Verdict.PASS else r.details,
                       "visibility": "hidden" if hidden else "visible"})
     output = g.problem or f"{sum(1 for r in g.results if r.verdict == Verdict.PASS)} cases passed"
-    return {"score": g.score, "max_score": g.max_score, "output": output, "tests": tests}
+    doc = {"score": g.score, "max_score": g.max_score, "output": output, "tests": tests}
+    if g.problem and not g.build_ok and g.build_output:  # built, and it failed
+        # Gradescope keeps extra_data unread; the PrairieLearn grader reads it (a compile
+        # error is "not gradable" there by default, as PrairieLearn's own C grader has it).
+        doc["extra_data"] = {"does_not_build": True}
+    return doc
 
 
 def junit(g):

@@ -13,7 +13,10 @@ run() lays /grade/student out as shared/API.md asks (as it is, its one enclosing
 files uploaded one by one: the Gradescope autograder's layout), grades it with
 `tools/mpspec grade` and the rubric (the question's tests/rubric.toml if it has one, else
 the image's), and converts the grade's results.json (Gradescope's format) and feedback.md
-with `convert`. A fault of the grader (exit 3, a crash, no results, the time budget spent)
+with `convert`. A submission that does not build is `gradable: false` too, with the
+compiler's errors, as PrairieLearn's own C grader has it (no attempt used for a typo);
+MPSPEC_COMPILE_ERRORS=zero in the question's environment scores it 0 instead, as the local
+grade does. A fault of the grader (exit 3, a crash, no results, the time budget spent)
 is `gradable: false`: PrairieLearn then records no score and charges no attempt, so a
 student is never given a 0 the grader caused. Standard library only; of the grader it
 imports only the layout code, so that a grader that does not start is still reported.
@@ -48,6 +51,7 @@ ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar", ".tar.xz", ".tar.bz2")
 BUDGET = 540
 STOP_GRACE = 20  # seconds between SIGTERM (the grader cleans up) and SIGKILL
 FAILED_CLAIMS = "## Failed claims"
+COMPILER_ERRORS = "## The compiler's errors"
 IN_TESTS = ("Each failed claim, with what was expected, what your implementation did and "
             "the command that reproduces it, is a test under Test Results below.")
 NOT_GRADED = ("The autograder failed: this submission was not graded. The fault is the "
@@ -58,6 +62,9 @@ OUT_OF_TIME = ("the grading did not finish within {budget:g} s, so it was stoppe
                "grader's machine was slow, or calls of the submission that never return "
                "(join, a child that never ends) made every case wait for its timeout")
 HIDDEN_NAME = re.compile(r"hidden case \d+")
+DOES_NOT_BUILD = ("Your submission does not build, so it was not graded: no score was "
+                  "recorded and no attempt was used. Fix the errors below and submit again.")
+COMPILE_ERRORS = ("not-gradable", "zero")  # MPSPEC_COMPILE_ERRORS, the first by default
 
 
 def say(message):
@@ -68,13 +75,21 @@ def say(message):
 # ---- the conversion (pure: no files, no processes) ----
 
 
-def convert(doc, feedback=""):
+def convert(doc, feedback="", compile_errors=COMPILE_ERRORS[0]):
     """PrairieLearn's results for the grade `doc` (grade_report.gradescope's document) and
-    its feedback.md; ValueError when `doc` is not a grade (the caller's not_gradable)."""
+    its feedback.md; ValueError when `doc` is not a grade (the caller's not_gradable). A
+    submission that does not build is not gradable unless `compile_errors` is "zero"."""
     score, most = doc.get("score"), doc.get("max_score")
     if not isinstance(score, (int, float)) or not isinstance(most, (int, float)) or most <= 0:
         raise ValueError(f"the grade has no score out of a positive max_score: "
                          f"score={score!r}, max_score={most!r}")
+    extra = doc.get("extra_data")
+    if compile_errors != "zero" and isinstance(extra, dict) and extra.get("does_not_build"):
+        say("not graded: the submission does not build")
+        errors = section(feedback, COMPILER_ERRORS)
+        message = DOES_NOT_BUILD + "\n\n" + (errors or doc.get("output", ""))
+        return within_limit({"gradable": False, "message": message,
+                             "output": doc.get("output", ""), "tests": []})
     tests = [test(t) for t in doc.get("tests", [])]
     tests += penalty(tests, score)
     result = {"gradable": True, "score": fraction(score, most),
@@ -135,6 +150,20 @@ def summary(feedback):
     return "\n".join(out).strip() + "\n"
 
 
+def section(feedback, heading):
+    """The section of feedback.md under `heading`, heading included, or ""."""
+    out = []
+    for line in feedback.splitlines():
+        if line.startswith("## "):
+            if out:
+                break
+            if line.strip() == heading:
+                out.append(line)
+        elif out:
+            out.append(line)
+    return "\n".join(out).strip() + "\n" if out else ""
+
+
 def cut(text, most):
     """text, or its first `most` characters and how many more were cut."""
     if len(text) <= most:
@@ -176,11 +205,22 @@ def not_gradable(why):
 # ---- the grading (files and processes) ----
 
 
+def compile_errors():
+    """MPSPEC_COMPILE_ERRORS: what a submission that does not build gets (COMPILE_ERRORS);
+    anything else is said in the job's log and read as the default."""
+    value = os.environ.get("MPSPEC_COMPILE_ERRORS", COMPILE_ERRORS[0])
+    if value not in COMPILE_ERRORS:
+        say(f"MPSPEC_COMPILE_ERRORS={value!r} is not one of {COMPILE_ERRORS}: "
+            f"{COMPILE_ERRORS[0]} it is")
+        return COMPILE_ERRORS[0]
+    return value
+
+
 def results(folder, code):
     """PrairieLearn's results for a finished `tools/mpspec grade` (exit `code`, reports in
     `folder`). Exit 0 or 1 with a results.json is a grade (1: the submission could not be
-    graded, e.g. it does not build: the student's 0, as the local grade gives it); anything
-    else is the grader's fault."""
+    graded: no files, an archive that does not unpack, or it does not build, which is not
+    gradable unless MPSPEC_COMPILE_ERRORS=zero); anything else is the grader's fault."""
     report = folder / "results.json"
     if code not in (0, 1):
         return not_gradable(f"the grader exited with {code}"
@@ -190,7 +230,8 @@ def results(folder, code):
     feedback = folder / "feedback.md"
     try:
         return convert(json.loads(report.read_text(encoding="utf-8")),
-                       feedback.read_text(encoding="utf-8") if feedback.is_file() else "")
+                       feedback.read_text(encoding="utf-8") if feedback.is_file() else "",
+                       compile_errors())
     except ValueError as e:  # JSONDecodeError too
         return not_gradable(f"the grader's {report.name} is not a grade: {e}")
 

@@ -14,7 +14,8 @@ a student uploads it with pl-file-upload (loose files), and the entrypoint runs.
 exit 0 and its /grade/results/results.json must give the local grade's score as a fraction,
 the same tests (names, passed or failed, points) and the feedback's score and likely cause
 as the message; the hidden case must be a test "hidden case N" and nothing in the file may
-name it or its claim. Exit 77 (CTest: skipped) only when not root or without `unshare`.
+name it or its claim. Then the sample that does not compile must come back not gradable,
+with the compiler's errors as the message. Exit 77 (CTest: skipped) only when not root or without `unshare`.
 """
 import argparse
 import json
@@ -171,6 +172,27 @@ def strings(value):
     return []
 
 
+def does_not_build(tmp):
+    """The sample that does not compile, graded by the same image: not gradable, with the
+    compiler's errors as the message (PrairieLearn's own C grader's convention)."""
+    broken = tmp / "broken"
+    broken.mkdir()
+    (broken / "context").symlink_to(tmp / "context")
+    impl = samples.materialize(samples.SAMPLES / "does-not-compile",
+                               tmp / "impl-broken" / "submission")
+    upload(impl, broken / "student")
+    code, doc = grade_on_prairielearn(broken)
+    problems = [] if code == 0 else [f"does-not-compile: the entrypoint exited with {code}"]
+    if doc.get("gradable") is not False or "score" in doc:
+        problems.append(f"does-not-compile: gradable={doc.get('gradable')!r}, "
+                        f"score={doc.get('score')!r}, not ungradable without a score")
+    message = doc.get("message", "")
+    if not message.startswith("Your submission does not build") or "error" not in message:
+        problems.append(f"does-not-compile: the message is not the compiler's errors: "
+                        f"{message[:300]!r}")
+    return problems
+
+
 def save(folder, tmp, local, doc):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "local-results.json").write_text(json.dumps(local, indent=1))
@@ -199,6 +221,7 @@ def main(argv):
         local, feedback = gs_check.grade_here(impl, rubric, tmp)
         problems = compare(local, feedback, code, doc) + hidden(doc, args.hide,
                                                                 gs_check.claim_of(args.hide))
+        problems += does_not_build(tmp)
         if args.save:
             save(args.save, tmp, local, doc)
     if Path("/grade").exists() != host_had:

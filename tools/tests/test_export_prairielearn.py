@@ -119,10 +119,36 @@ class ConvertTest(unittest.TestCase):
     def test_without_feedback_the_message_is_the_grades_output(self):
         self.assertEqual(pl.convert(GRADE, "")["message"], "1 cases passed")
 
-    def test_a_submission_that_does_not_build_scores_zero_and_is_gradable(self):
-        doc = pl.convert({"score": 0.0, "max_score": 100.0, "tests": [],
-                          "output": "the submission does not build"})
+    NOT_BUILT = {"score": 0.0, "max_score": 100.0, "tests": [],
+                 "output": "the submission does not build", "extra_data": {"does_not_build": True}}
+    NOT_BUILT_FEEDBACK = ("# Feedback: s\n\n**Score: 0 / 100**\n\nThe submission could not be "
+                          "graded: the submission does not build.\n\n## The compiler's errors\n\n"
+                          "```\nprocess.cpp:3:1: error: expected ';'\n```\n")
+
+    def test_a_submission_that_does_not_build_is_not_gradable_with_the_errors(self):
+        doc = quiet(pl.convert, self.NOT_BUILT, self.NOT_BUILT_FEEDBACK)
+        self.assertIs(doc["gradable"], False)
+        self.assertNotIn("score", doc)
+        self.assertTrue(doc["message"].startswith(pl.DOES_NOT_BUILD), doc["message"])
+        self.assertIn("process.cpp:3:1: error: expected ';'", doc["message"])
+        self.assertNotIn("Score: 0", doc["message"])  # no score was recorded: none is shown
+        self.assertNotIn("autograder failed", doc["message"])  # not the grader's fault
+
+    def test_with_compile_errors_zero_it_scores_zero_and_is_gradable(self):
+        doc = pl.convert(self.NOT_BUILT, self.NOT_BUILT_FEEDBACK, compile_errors="zero")
         self.assertEqual((doc["gradable"], doc["score"], doc["tests"]), (True, 0.0, []))
+        self.assertIn("error: expected ';'", doc["message"])
+
+    def test_other_ungraded_submissions_score_zero(self):
+        doc = pl.convert({"score": 0.0, "max_score": 100.0, "tests": [],
+                          "output": "no process.hpp in the submission"})
+        self.assertEqual((doc["gradable"], doc["score"]), (True, 0.0))
+
+    def test_the_policy_comes_from_the_environment(self):
+        for value, expected in (("zero", "zero"), ("not-gradable", "not-gradable"),
+                                ("", "not-gradable"), ("Zero!", "not-gradable")):
+            with mock.patch.dict(os.environ, {"MPSPEC_COMPILE_ERRORS": value}):
+                self.assertEqual(quiet(pl.compile_errors), expected, value)
 
     def test_penalties_are_a_test_so_the_points_add_up_to_the_score(self):
         doc = pl.convert(dict(GRADE, score=55.0), FEEDBACK)

@@ -96,6 +96,16 @@ class FeedbackTest(unittest.TestCase):
         self.assertEqual(tests[2]["output"], "")
         self.assertEqual(tests[2]["name"], "hidden case 1")  # as feedback.md numbers it
 
+    def test_only_a_failed_build_is_marked_for_prairielearn(self):
+        built_badly = grade.Grade(name="s", source="s/", max_score=100.0, build_ok=False,
+                                  build_output="p.cpp:1:1: error: x", problem="it does not build")
+        self.assertEqual(grade_report.gradescope(built_badly)["extra_data"],
+                         {"does_not_build": True})
+        never_built = grade.Grade(name="s", source="s/", max_score=100.0,
+                                  problem="no process.hpp in the submission")
+        self.assertNotIn("extra_data", grade_report.gradescope(never_built))
+        self.assertNotIn("extra_data", grade_report.gradescope(graded([])))
+
     def test_a_sanitizer_report_does_not_name_a_hidden_case(self):
         r = rubric(hidden={"cases": ["secret"]})
         g = graded([result(case("a"), Verdict.PASS), result(case("secret"), Verdict.PASS)], r)
