@@ -75,43 +75,36 @@ class ModuleSwitchTest(unittest.TestCase):
         self.assertEqual(out.returncode, 1)
         self.assertIn("cannot import no_such_module_here", out.stderr)
 
-    def test_the_driver_needs_no_parent_process_of_the_module(self):
+    def play(self, module, source, method, case_file):
+        """The verdict of `case_file` on the Python driver with `module` (its `source`, in a
+        folder of its own) under `method`."""
         with tempfile.TemporaryDirectory() as tmp:
-            Path(tmp, "noparent.py").write_text(NO_PARENT)
-            adapter = Path(tmp, "noparent-fork")
+            Path(tmp, f"{module}.py").write_text(source)
+            adapter = Path(tmp, f"{module}-{method}")
             adapter.write_text(f'#!/bin/sh\nPYTHONPATH={tmp} exec {sys.executable} '
-                               f'{PYTHON_DRIVERS / "driver.py"} --module noparent '
-                               '--start-method fork "$@"\n')
+                               f'{PYTHON_DRIVERS / "driver.py"} --module {module} '
+                               f'--start-method {method} "$@"\n')
             adapter.chmod(adapter.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
             os.chmod(tmp, 0o755)
-            case = cases.load(cases.SPEC / "10.4.5-join" / "join-waits.toml")
-            result = core.run_case(case, core.Adapter("noparent-fork", adapter),
-                                   core.RunOptions(unit=0.3, oracle=None))
-            self.assertEqual(result.verdict, Verdict.PASS, result.text)
-            case = cases.load(cases.SPEC / "beyond-seed" / "parent-process.toml")
-            result = core.run_case(case, core.Adapter("noparent-fork", adapter),
-                                   core.RunOptions(unit=0.3, oracle=None))
-            self.assertEqual(result.verdict, Verdict.FAIL)  # the one step that asks for it
-            self.assertIn("noparent has no parent_process()", result.text)
+            return core.run_case(cases.load(cases.SPEC / case_file),
+                                 core.Adapter(adapter.name, adapter),
+                                 core.RunOptions(unit=0.3, oracle=None))
 
+    def test_the_driver_needs_no_parent_process_of_the_module(self):
+        result = self.play("noparent", NO_PARENT, "fork", "10.4.5-join/join-waits.toml")
+        self.assertEqual(result.verdict, Verdict.PASS, result.text)
+        result = self.play("noparent", NO_PARENT, "fork", "beyond-seed/parent-process.toml")
+        self.assertEqual(result.verdict, Verdict.FAIL)  # the one step that asks for it
+        self.assertIn("noparent has no parent_process()", result.text)
 
     def test_a_module_that_misnames_its_start_method_fails_the_cases_that_ask(self):
         """A column named spawn must be spawn: the library's "fork" under a spawn adapter
         would pick the fork expectation, which a forking spawn meets."""
-        with tempfile.TemporaryDirectory() as tmp:
-            Path(tmp, "saysfork.py").write_text(SAYS_FORK)
-            adapter = Path(tmp, "saysfork-spawn")
-            adapter.write_text(f'#!/bin/sh\nPYTHONPATH={tmp} exec {sys.executable} '
-                               f'{PYTHON_DRIVERS / "driver.py"} --module saysfork '
-                               '--start-method spawn "$@"\n')
-            adapter.chmod(adapter.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-            os.chmod(tmp, 0o755)
-            case = cases.load(cases.SPEC / "beyond-seed" / "globals-not-inherited.toml")
-            result = core.run_case(case, core.Adapter("saysfork-spawn", adapter),
-                                   core.RunOptions(unit=0.3, oracle=None))
-            self.assertEqual(result.verdict, Verdict.FAIL)
-            self.assertIn("get_start_method() is 'fork' after set_start_method('spawn')",
-                          result.text)
+        result = self.play("saysfork", SAYS_FORK, "spawn", "beyond-seed/globals-not-inherited.toml")
+        self.assertEqual(result.verdict, Verdict.FAIL)
+        self.assertIn("get_start_method() is 'fork' after set_start_method('spawn')",
+                      result.text)
+
 
 class LabelTest(unittest.TestCase):
     def test_two_interpreters_of_one_minor_version_get_two_labels(self):
