@@ -41,14 +41,17 @@ SYSTEM = ("bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32"
           "proc", "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var")
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-# Runs inside `unshare --mount --propagation private`: $1 the test's folder (its root/ is
-# made the new root), then the system folders. /tmp is bound without what is mounted under
-# it, so the new root does not show up inside itself.
-NAMESPACE = r"""
+
+def new_root(label):
+    """The start of a script run inside `unshare --mount --propagation private` with $1 the
+    test's folder, then the system folders: $t/root becomes a tmpfs (named `label`) holding
+    those folders as bind mounts, /tmp without what is mounted under it, so the new root
+    does not show up inside itself. The script goes on with t and r set."""
+    return r"""
 set -eu
 t=$1; shift
 r=$t/root
-mount -t tmpfs -o mode=0755 mpspec-gradescope-root "$r"
+mount -t tmpfs -o mode=0755 """ + label + r""" "$r"
 for name in "$@"; do
   if [ -L "/$name" ]; then ln -s "$(readlink "/$name")" "$r/$name"
   elif [ -d "/$name" ]; then
@@ -57,6 +60,10 @@ for name in "$@"; do
     else mount --rbind "/$name" "$r/$name"; fi
   fi
 done
+"""
+
+
+NAMESPACE = new_root("mpspec-gradescope-root") + r"""
 mkdir -p "$r/autograder/source" "$r/autograder/results" "$r/autograder/submission"
 unzip -q "$t/bundle.zip" -d "$r/autograder/source"
 cp "$r/autograder/source/run_autograder" "$r/autograder/run_autograder"  # as Gradescope does
@@ -205,13 +212,18 @@ def save(folder, tmp, local, exported):
     say(f"saved in {folder}")
 
 
-def main(argv):
+def arguments(argv, saved):
+    """--sample, --hide and --save (what it copies: `saved`), as both export checks take them."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--sample", default="join-ignores-timeout")
     ap.add_argument("--hide", default="join.timeout-returns",
                     help="a case the sample fails, hidden by the rubric")
-    ap.add_argument("--save", type=Path, help="copy both results.json and the bundle here")
-    args = ap.parse_args(argv)
+    ap.add_argument("--save", type=Path, help=f"copy {saved} here")
+    return ap.parse_args(argv)
+
+
+def main(argv):
+    args = arguments(argv, "both results.json and the bundle")
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("unzip"):
         say("SKIPPED: needs root, unshare and unzip (a mount namespace and a chroot)")
         return SKIP
@@ -230,13 +242,7 @@ def main(argv):
             save(args.save, tmp, local, exported)
     if Path("/autograder").exists() != host_had:
         problems.append("/autograder was made on the machine's root file system")
-    left = check_grade.leftovers(f"{grade_mod.DRIVER_PREFIX}submission-")
-    if left:
-        problems.append("processes left behind:\n  " + "\n  ".join(left))
-    for p in problems:
-        print("FAIL:", p)
-    print("OK" if not problems else f"{len(problems)} problems")
-    return 1 if problems else 0
+    return check_grade.finish(problems, "submission")
 
 
 if __name__ == "__main__":

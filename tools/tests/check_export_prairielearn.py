@@ -17,7 +17,6 @@ as the message; the hidden case must be a test "hidden case N" and nothing in th
 name it or its claim. Then the sample that does not compile must come back not gradable,
 with the compiler's errors as the message. Exit 77 (CTest: skipped) only when not root or without `unshare`.
 """
-import argparse
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tools" / "tests"))
 # The harness package lives beside this folder, not installed; the Gradescope export's check
 # already knows how to hide a case and grade a sample here.
-from mpspec_runner import grade as grade_mod, samples  # noqa: E402
+from mpspec_runner import samples  # noqa: E402
 import check_export_gradescope as gs_check  # noqa: E402
 import check_grade  # noqa: E402
 
@@ -43,22 +42,8 @@ SYSTEM = ("bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 LIMIT = 1024 * 1024  # PrairieLearn's grader host drops a larger results.json
 
-# Runs inside `unshare --mount --propagation private`: $1 the test's folder (its root/ is
-# made the new root), then the system folders. /tmp is bound without what is mounted under
-# it, so the new root does not show up inside itself.
-NAMESPACE = r"""
-set -eu
-t=$1; shift
-r=$t/root
-mount -t tmpfs -o mode=0755 mpspec-prairielearn-root "$r"
-for name in "$@"; do
-  if [ -L "/$name" ]; then ln -s "$(readlink "/$name")" "$r/$name"
-  elif [ -d "/$name" ]; then
-    mkdir "$r/$name"
-    if [ "$name" = tmp ]; then mount --bind /tmp "$r/tmp"
-    else mount --rbind "/$name" "$r/$name"; fi
-  fi
-done
+# Runs as the Gradescope check's script does (gs_check.new_root says how the root is made).
+NAMESPACE = gs_check.new_root("mpspec-prairielearn-root") + r"""
 mkdir -p "$r/opt/mpspec" "$r/grade/student" "$r/grade/tests" "$r/grade/data" \
   "$r/grade/serverFilesCourse"
 cp -a "$t/context/mpspec/." "$r/opt/mpspec/"  # the Dockerfile's COPY mpspec /opt/mpspec
@@ -201,12 +186,7 @@ def save(folder, tmp, local, doc):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sample", default="join-ignores-timeout")
-    ap.add_argument("--hide", default="join.timeout-returns",
-                    help="a case the sample fails, hidden by the rubric")
-    ap.add_argument("--save", type=Path, help="copy both results.json here")
-    args = ap.parse_args(argv)
+    args = gs_check.arguments(argv, "both results.json")
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("chroot"):
         say("SKIPPED: needs root, unshare and chroot (a mount namespace and a chroot)")
         return SKIP
@@ -226,13 +206,7 @@ def main(argv):
             save(args.save, tmp, local, doc)
     if Path("/grade").exists() != host_had:
         problems.append("/grade was made on the machine's root file system")
-    left = check_grade.leftovers(f"{grade_mod.DRIVER_PREFIX}submission-")
-    if left:
-        problems.append("processes left behind:\n  " + "\n  ".join(left))
-    for p in problems:
-        print("FAIL:", p)
-    print("OK" if not problems else f"{len(problems)} problems")
-    return 1 if problems else 0
+    return check_grade.finish(problems, "submission")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,18 @@ def leftovers(marker):
             if "check_grade.py" not in cmd]
 
 
+def finish(problems, name):
+    """The check's exit status, once `problems` and the processes left by grading `name`
+    (the grader runs its driver from a folder named after it) are printed."""
+    left = leftovers(f"{grade_mod.DRIVER_PREFIX}{name}-")
+    if left:
+        problems = [*problems, "processes left behind:\n  " + "\n  ".join(left)]
+    for p in problems:
+        print("FAIL:", p)
+    print("OK" if not problems else f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
 def no_better_than(meta, g):
     """A forger must lose points on every case that its bug alone loses them on."""
     honest = meta.get("no_better_than")
@@ -174,15 +186,9 @@ def main(argv):
         problems += no_better_than(meta, g)
         problems += open_folders(g["name"], out)
         problems += leaked(token, g["name"], out)
-    # The grader runs the submission's driver from a folder named after it: a marker no other
-    # test's processes carry (its bare name would match, e.g., `--adapter reference`).
-    left = leftovers(f"{grade_mod.DRIVER_PREFIX}{g['name']}-")
-    if left:
-        problems.append("processes left behind:\n  " + "\n  ".join(left))
-    for p in problems:
-        print("FAIL:", p)
-    print("OK" if not problems else f"{len(problems)} problems")
-    return 1 if problems else 0
+    # The driver's folder is a marker no other test's processes carry (the submission's bare
+    # name would match, e.g., `--adapter reference`).
+    return finish(problems, g["name"])
 
 
 if __name__ == "__main__":
