@@ -98,11 +98,45 @@ def lint(cases):
     problems, ids = [], {}
     seed = _seed_text()
     for case in cases:
-        problems += [f"{case.rel}: {m}" for m in lint_case(case, seed)]
+        try:
+            found = lint_case(case, seed)
+        except Exception as e:  # noqa: BLE001 - a shape the checks below missed: still a finding
+            found = [f"the lint could not read it ({type(e).__name__}: {e}): a key has a "
+                     "type the vocabulary does not allow"]
+        problems += [f"{case.rel}: {m}" for m in found]
         if case.id in ids:
             problems.append(f"{case.rel}: id {case.id!r} also used by {ids[case.id]}")
         ids[case.id] = case.rel
     return problems
+
+
+# The type of each table and array of a case file; the checks after the shape's rely on them.
+SHAPE = {"id": str, "section": str, "claim": str, "quote": str, "example": str, "note": str,
+         "level": str, "timeout_class": str, "vars": dict, "targets": dict, "main": list,
+         "expect": dict}
+EXPECT_SHAPE = {"stdout": list, "stdout_has": list, "stdout_lacks": list, "stderr": list,
+                "stderr_has": list, "stderr_lacks": list, "order": list, "stderr_order": list,
+                "results": dict, "timing": list, "gone": list}
+TYPE_NAMES = {str: "a string", dict: "a table", list: "an array"}
+
+
+def shape(d):
+    """What of case data `d` has the wrong type (a table where an array goes, ...)."""
+    out = [f"{k} must be {TYPE_NAMES[t]}" for k, t in SHAPE.items()
+           if k in d and not isinstance(d[k], t)]
+    for name, t in d.get("targets", {}).items() if isinstance(d.get("targets"), dict) else ():
+        if not isinstance(t, dict) or not isinstance(t.get("steps", []), list):
+            out.append(f"target {name}: a table whose steps are an array")
+    expect = d.get("expect", {}) if isinstance(d.get("expect"), dict) else {}
+    out += [f"expect.{k} must be {TYPE_NAMES[t]}" for k, t in EXPECT_SHAPE.items()
+            if k in expect and not isinstance(expect[k], t)]
+    for t in expect.get("timing", []) if isinstance(expect.get("timing"), list) else ():
+        if not isinstance(t, dict) or not all(isinstance(t.get(k, ""), str) for k in ("from", "to")):
+            out.append("expect.timing: each entry is a table whose from and to are strings")
+    gone = expect.get("gone", [])
+    if isinstance(gone, list) and not all(isinstance(g, str) for g in gone):
+        out.append("expect.gone: an array of labels")
+    return out
 
 
 def lint_case(case, seed):
@@ -110,6 +144,9 @@ def lint_case(case, seed):
     allowed = set(spec["required"]) | set(spec["optional"])
     out += [f"missing key {k!r}" for k in spec["required"] if k not in d]
     out += [f"unknown key {k!r}" for k in d if k not in allowed]
+    wrong = shape(d)
+    if wrong:
+        return out + wrong
     if not isinstance(d.get("id"), str) or not ID.fullmatch(d.get("id", "")):
         out.append("id must be lowercase letters, digits, dots and dashes")
     folder = spec["sections"].get(d.get("section"))
@@ -149,6 +186,8 @@ def lint_case(case, seed):
 
 def lint_steps(steps, where, targets, vars_, labels, handles=None):
     out, handles = [], set() if handles is None else handles
+    if not isinstance(steps, list):
+        return ["steps must be an array"]
     fields = VOCABULARY["fields"]
     for n, step in enumerate(steps):
         at = f"step {n + 1}"
@@ -156,7 +195,7 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
             out.append(f"{at}: a step is a table with 'do'")
             continue
         do = step["do"]
-        spec = VOCABULARY["steps"].get(do)
+        spec = VOCABULARY["steps"].get(do) if isinstance(do, str) else None
         if spec is None:
             out.append(f"{at}: unknown step {do!r}")
             continue
@@ -169,6 +208,11 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
         if spec["kind"] == "terminal" and n != len(steps) - 1:
             out.append(f"{at}: a terminal step must be the last one")
         if do == "repeat":
+            times, inner = step.get("times"), step.get("steps")
+            if not (isinstance(times, int) and not isinstance(times, bool) and times >= 0
+                    and isinstance(inner, list) and all(isinstance(x, dict) for x in inner)):
+                out.append(f"{at}: times is an integer >= 0 and steps an array of steps")
+                continue
             out += lint_steps(expand([step]), where, targets, vars_, labels, handles)
             continue
         for key, value in step.items():
@@ -178,26 +222,31 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
             problem = check_field(kind, value, do, targets, vars_, handles)
             if problem:
                 out.append(f"{at}: {key} {problem}")
-        if do == "create":
-            handles.add(step.get("p"))
-        if do == "drop":
-            handles.discard(step.get("p"))
-        if "as" in step:
+        if do == "create" and isinstance(step.get("p"), str):
+            handles.add(step["p"])
+        if do == "drop" and isinstance(step.get("p"), str):
+            handles.discard(step["p"])
+        if isinstance(step.get("as"), str):
             labels[step["as"]] = do
-        if do == "exit" and where == "main" and not (0 <= step.get("code", 0) < DRIVER_EXIT_RESERVED):
+        code = step.get("code", 0)
+        if do == "exit" and where == "main" and isinstance(code, int) and not (
+                0 <= code < DRIVER_EXIT_RESERVED):
             out.append(f"{at}: the main program's exit code must be 0..99 (100+ are the driver's)")
         if do == "exit" and "code" in step and "message" in step:
             out.append(f"{at}: code or message, not both")
         if "unsendable" in step and "target" not in step:
             out.append(f"{at}: unsendable needs a target")
-        if "unsendable" in step and targets.get(step.get("target"), {}).get("module"):
+        target = targets.get(step["target"], {}) if isinstance(step.get("target"), str) else {}
+        if "unsendable" in step and target.get("module"):
             out.append(f"{at}: unsendable needs a target of the main module")
-        if do == "set" and step.get("var") not in vars_:
+        if do == "set" and isinstance(step.get("var"), str) and step["var"] not in vars_:
             out.append(f"{at}: var {step.get('var')!r} is not declared in vars")
     return out
 
 
 def check_field(kind, value, do, targets, vars_, handles):
+    if kind in ("handle", "label", "target", "var") and not isinstance(value, str):
+        return "must be a name (a string)"
     if kind == "handle":
         if value in ("current", "parent"):
             return None if do not in ("create", "start", "set_daemon", "drop") else "must be a created handle"
@@ -241,13 +290,13 @@ START_METHODS = {"fork", "spawn", "forkserver"}
 
 def lint_when(m, where, labels):
     """`{when = LABEL, then = {VALUE = {matchers}, ...}}`: one expectation per value."""
-    out = []
+    out = [] if isinstance(m["when"], str) else [f"{where}: when names a label"]
     if set(m) != {"when", "then"}:
         out.append(f"{where}: when and then go alone (put the matchers in each branch)")
     then = m.get("then")
     if not isinstance(then, dict) or not then:
         return out + [f"{where}: then is a table from each value of {m['when']!r} to matchers"]
-    if labels.get(m["when"]) == "start_method" and set(then) != START_METHODS:
+    if labels.get(str(m["when"])) == "start_method" and set(then) != START_METHODS:
         out.append(f"{where}: then needs exactly one branch per start method "
                    f"{sorted(START_METHODS)}, not {sorted(then)}")
     return out
@@ -262,6 +311,8 @@ def lint_matcher(m, where):
             f"{'then' if k == 'when' else 'when'}" for k in m if k in ("when", "then")]
     if "count" in m and not (isinstance(m["count"], int) and m["count"] >= 0):
         out.append(f"{where}: count must be an integer >= 0")
+    out += [f"{where}: {k} names a label" for k in ("same_as", "differs_from")
+            if k in m and not isinstance(m[k], str)]
     return out
 
 
@@ -273,7 +324,7 @@ def matcher_refs(m):
     for like in (m["like"] if isinstance(m.get("like"), list) else [m.get("like")]):
         if isinstance(like, str):
             refs |= set(TEMPLATE_REF.findall(like))
-    return refs | {m[k] for k in ("same_as", "differs_from") if k in m}
+    return refs | {m[k] for k in ("same_as", "differs_from") if isinstance(m.get(k), str)}
 
 
 def lint_expect(expect, labels):
@@ -296,9 +347,10 @@ def lint_expect(expect, labels):
         where = f"expect.results.{label}"
         if isinstance(m, dict) and "when" in m:
             out += lint_when(m, where, labels)
-            refs.add(m["when"])
-            branches = [(f"{where}.then.{k}", b) for k, b in m.get("then", {}).items()
-                        if isinstance(m.get("then"), dict)]
+            refs.add(str(m["when"]))
+            then = m.get("then")
+            branches = ([(f"{where}.then.{k}", b) for k, b in then.items()]
+                        if isinstance(then, dict) else [])
         else:
             branches = [(where, m)]
         for at, matcher in branches:
@@ -314,7 +366,8 @@ def lint_expect(expect, labels):
         if "baseline" in t and not (isinstance(t["baseline"], list) and len(t["baseline"]) == 2
                                     and "median_max_ms" in t):
             out.append("expect.timing: baseline is a [from, to] pair, with median_max_ms")
-        refs |= {r for r in t.get("baseline", []) if isinstance(r, str)}
+        refs |= {r for r in (t["baseline"] if isinstance(t.get("baseline"), list) else [])
+                 if isinstance(r, str)}
         for k in ("from", "to"):
             ref = t.get(k, "")
             if not ref.startswith("@"):

