@@ -43,6 +43,23 @@ bool is_variable(std::string_view entry, std::string_view name) {
   return entry.starts_with(name) && entry.size() > name.size() && entry[name.size()] == '=';
 }
 
+// A close-on-exec memfd holding `bytes`, or -1 with errno set. A memfd rather than a pipe:
+// the parent never waits for a child that does not read (one without freeze_support()).
+int memfd_with(const std::string& bytes) {
+  const int fd = memfd_create("mp-spawn", MFD_CLOEXEC);
+  if (fd < 0) return -1;
+  const std::size_t done = transfer_all(bytes.size(), [&](std::size_t from) {
+    return write(fd, bytes.data() + from, bytes.size() - from);
+  });
+  if (done < bytes.size()) {
+    const int saved = errno != 0 ? errno : EIO;
+    close_fd(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
 
 std::string spawn_message_locked(const State& s, const std::string& payload, int lifeline_fd) {
@@ -64,27 +81,6 @@ std::string spawn_message_locked(const State& s, const std::string& payload, int
   }
   return std::move(buffer).str();
 }
-
-namespace {
-
-// A close-on-exec memfd holding `bytes`, or -1 with errno set. A memfd rather than a pipe:
-// the parent never waits for a child that does not read (one without freeze_support()).
-int memfd_with(const std::string& bytes) {
-  const int fd = memfd_create("mp-spawn", MFD_CLOEXEC);
-  if (fd < 0) return -1;
-  const std::size_t done = transfer_all(bytes.size(), [&](std::size_t from) {
-    return write(fd, bytes.data() + from, bytes.size() - from);
-  });
-  if (done < bytes.size()) {
-    const int saved = errno != 0 ? errno : EIO;
-    close_fd(fd);
-    errno = saved;
-    return -1;
-  }
-  return fd;
-}
-
-}  // namespace
 
 std::string encode_target_locked(const State& s) {
   std::string payload;
