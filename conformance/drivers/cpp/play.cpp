@@ -61,6 +61,15 @@ std::string plain(const json& value) {  // Python's str() of an int or a string
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
+// A "create" step's `unsendable` (none when absent); CaseError for an unknown one.
+ops::Unsendable unsendable_of(const json& step) {
+  const std::string kind = step.value("unsendable", "");
+  if (kind.empty()) return ops::Unsendable::none;
+  if (kind == "arg") return ops::Unsendable::arg;
+  if (kind == "target") return ops::Unsendable::target;
+  throw CaseError("unknown unsendable " + kind);
+}
+
 json to_json(const ops::Value& value) {  // an op's result as the trace's "value"
   return std::visit(
       [](const auto& v) -> json {
@@ -252,19 +261,16 @@ void Program::create(const json& step) {
   }
   const auto target = step["target"].get<std::string>();
   const bool other = g_scenario["targets"][target].value("module", "") == "other";
-  const std::string unsendable = step.value("unsendable", "");
-  if (!unsendable.empty() && other) throw CaseError("unsendable needs a target of the main module");
-  if (!unsendable.empty() && unsendable != "arg" && unsendable != "target") {
-    throw CaseError("unknown unsendable " + unsendable);
+  const ops::Unsendable unsendable = unsendable_of(step);
+  if (unsendable != ops::Unsendable::none && other) {
+    throw CaseError("unsendable needs a target of the main module");
   }
   handles_.create(handle_name, name, daemon,
                   ops::Target{.entry = other ? other_module::worker : run_target,
                               .path = path_ + "/" + handle_name,
                               .name = target,
                               .args_json = step.value("args", json::array()).dump(),
-                              .unsendable = unsendable == "arg"      ? ops::Unsendable::arg
-                                            : unsendable == "target" ? ops::Unsendable::target
-                                                                     : ops::Unsendable::none});
+                              .unsendable = unsendable});
 }
 
 }  // namespace mpspec

@@ -286,17 +286,20 @@ class Program:
             kwargs["daemon"] = step["daemon"]
         if "target" in step:
             spec = scenario()["targets"][step["target"]]
-            if spec.get("module") == "other" and "unsendable" in step:
-                raise CaseError("unsendable needs a target of the main module")
             if spec.get("module") == "other":
+                if "unsendable" in step:
+                    raise CaseError("unsendable needs a target of the main module")
                 import mpspec_other_module
                 fn = mpspec_other_module.worker
             else:
                 fn = sys.modules["__main__"].target if _main_has_target() else run_target
-            if step.get("unsendable") == "target":
+            kind = step.get("unsendable")
+            if kind == "target":
                 fn = unsendable_target(fn)
-            elif step.get("unsendable") == "arg":
+            elif kind == "arg":
                 kwargs["kwargs"] = {"unsendable": unsendable_value()}
+            elif kind is not None:  # as the C++ driver: a malformed scenario, not a no-op
+                raise CaseError(f"unknown unsendable {kind!r}")
             kwargs["target"] = fn
             kwargs["args"] = (self.path + "/" + step["p"], step["target"], *step.get("args", []))
         self.handles[step["p"]] = api("Process")(**kwargs)
