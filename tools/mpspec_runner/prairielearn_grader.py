@@ -85,7 +85,6 @@ def convert(doc, feedback="", compile_errors=COMPILE_ERRORS[0]):
                          f"score={score!r}, max_score={most!r}")
     extra = doc.get("extra_data")
     if compile_errors != "zero" and isinstance(extra, dict) and extra.get("does_not_build"):
-        say("not graded: the submission does not build")
         errors = section(feedback, COMPILER_ERRORS)
         message = DOES_NOT_BUILD + "\n\n" + (errors or doc.get("output", ""))
         return within_limit({"gradable": False, "message": message,
@@ -229,11 +228,14 @@ def results(folder, code):
         return not_gradable(f"the grader exited with {code} but wrote no {report.name}")
     feedback = folder / "feedback.md"
     try:
-        return convert(json.loads(report.read_text(encoding="utf-8")),
-                       feedback.read_text(encoding="utf-8") if feedback.is_file() else "",
-                       compile_errors())
+        doc = convert(json.loads(report.read_text(encoding="utf-8")),
+                      feedback.read_text(encoding="utf-8") if feedback.is_file() else "",
+                      compile_errors())
     except ValueError as e:  # JSONDecodeError too
         return not_gradable(f"the grader's {report.name} is not a grade: {e}")
+    if not doc["gradable"]:  # the only grade convert() leaves ungraded
+        say("not graded: the submission does not build")
+    return doc
 
 
 def submission(student, work):

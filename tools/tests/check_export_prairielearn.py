@@ -15,7 +15,8 @@ exit 0 and its /grade/results/results.json must give the local grade's score as 
 the same tests (names, passed or failed, points) and the feedback's score and likely cause
 as the message; the hidden case must be a test "hidden case N" and nothing in the file may
 name it or its claim. Then the sample that does not compile must come back not gradable,
-with the compiler's errors as the message. Exit 77 (CTest: skipped) only when not root or without `unshare`.
+with the compiler's errors as the message. Exit 77 (CTest: skipped) only when not root or
+without `unshare`.
 """
 import json
 import os
