@@ -226,6 +226,18 @@ def plot(out: Path, cpp: dict[str, list[float]], py: dict, impl_label: str) -> l
     gnuplot = shutil.which("gnuplot")
     if gnuplot is None:
         return []
+    made = []
+    common = "set terminal svg size 720,420 dynamic font 'sans,11'\nset grid\nset key top left\n"
+    for name, body in plot_scripts(cpp, py, impl_label).items():
+        script = out / (Path(name).stem + ".gp")  # kept, to restyle a plot without rerunning
+        script.write_text(common + f"set output '{out / name}'\n" + body)
+        subprocess.run([gnuplot, str(script)], check=True)
+        made.append(name)
+    return made
+
+
+def plot_scripts(cpp: dict[str, list[float]], py: dict, impl_label: str) -> dict[str, str]:
+    """{svg name: the gnuplot commands and inline data that draw it}."""
     med = {k: statistics.median(v) for k, v in cpp.items()}
 
     def series(prefix: str, scale: float) -> str:
@@ -254,9 +266,7 @@ def plot(out: Path, cpp: dict[str, list[float]], py: dict, impl_label: str) -> l
         ("fork+_exit+waitpid", "BM_Floor_ForkWaitpid_ParentMemory/"),
         ("posix_spawn self+waitpid", "BM_Floor_PosixSpawnSelf_ParentMemory/"),
     ]
-    made = []
-    common = "set terminal svg size 720,420 dynamic font 'sans,11'\nset grid\nset key top left\n"
-    scripts = {
+    return {
         "latency_vs_parent_memory.svg": (
             "set logscale xy\nset xlabel 'parent resident memory (MiB)'\n"
             "set ylabel 'start+join (ms)'\n" + plot_lines(memory_lines)),
@@ -278,12 +288,6 @@ def plot(out: Path, cpp: dict[str, list[float]], py: dict, impl_label: str) -> l
             + cdf(cpp.get("BM_Mp_JoinWakeup", [0])) + cdf(cpp.get("BM_Floor_PidfdWakeup", [0]))
             + "".join(cdf(s["wakeup"]) for s in py["samples"].values())),
     }
-    for name, body in scripts.items():
-        script = out / (Path(name).stem + ".gp")  # kept, to restyle a plot without rerunning
-        script.write_text(common + f"set output '{out / name}'\n" + body)
-        subprocess.run([gnuplot, str(script)], check=True)
-        made.append(name)
-    return made
 
 
 def main() -> int:
@@ -314,11 +318,24 @@ def main() -> int:
         {"machine": machine(), "profile": args.profile, "implementation": label,
          "python": py["python"], "cpp_seconds": cpp, "cpython_seconds": py["samples"]},
         indent=1))
+    report = report_lines(label, args.profile, cpp, py, (headline, rows, side, start_methods))
+    report += [f"![{p}]({p})" for p in plots] or ["(no plots: gnuplot is not installed)"]
+    (out / "report.md").write_text("\n".join(report) + "\n")
+    print("\n".join(report[:20]))
+    print(f"bench: wrote {out}/report.md, results.json and {len(plots)} plots "
+          f"in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def report_lines(label: str, profile_name: str, cpp: dict, py: dict, tables: tuple) -> list[str]:
+    """report.md's lines up to the plots: the measures, their ratios and targets."""
+    headline, rows, side, start_methods = tables
+    profile = PROFILES[profile_name]
     methods = [m for m in ("fork", "forkserver", "spawn") if m in py["samples"]]
-    report = [
+    return [
         f"# Spawn/join benchmarks: {label}",
         "",
-        f"Measured on {machine()}; profile `{args.profile}`; CPython {py['python']}. "
+        f"Measured on {machine()}; profile `{profile_name}`; CPython {py['python']}. "
         f"Medians of {profile['repetitions']} repetitions (C++) and "
         f"{profile['iterations']} iterations (CPython), all in one run.",
         "",
@@ -350,12 +367,6 @@ def main() -> int:
                                         for k, v in sorted(cpp.items())]),
         "",
     ]
-    report += [f"![{p}]({p})" for p in plots] or ["(no plots: gnuplot is not installed)"]
-    (out / "report.md").write_text("\n".join(report) + "\n")
-    print("\n".join(report[:20]))
-    print(f"bench: wrote {out}/report.md, results.json and {len(plots)} plots "
-          f"in {time.monotonic() - started:.0f} s")
-    return 0
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from mpspec_runner import judge, procs  # noqa: E402 - the harness package: one line matcher, one /proc
+# The harness package: one line matcher, one /proc.
+from mpspec_runner.judge import checks as judge  # noqa: E402
+from mpspec_runner.sandbox import procs  # noqa: E402
 
 PID = r"(\d+)"
 

@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from .cli.run_case import main
 
 sys.exit(main(sys.argv[1:]))

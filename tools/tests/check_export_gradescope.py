@@ -31,7 +31,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tools" / "tests"))
 # The harness package lives beside this folder, not installed.
-from mpspec_runner import cases as casemod, grade as grade_mod, samples  # noqa: E402
+from mpspec_runner.checkout import SAMPLES, SPEC  # noqa: E402
+from mpspec_runner.grading import samples  # noqa: E402
+from mpspec_runner.grading.rubric import load_rubric  # noqa: E402
+from mpspec_runner.spec import cases as casemod  # noqa: E402
 import check_grade  # noqa: E402 - its check for processes left behind serves every grading test
 
 SKIP = 77
@@ -94,12 +97,12 @@ def hidden_rubric(path, case_id):
     text, n = re.subn(r"(?m)^(\[hidden\][^\[]*?^cases = )\[\]", rf'\1["{case_id}"]', text)
     assert n == 1, "spec/rubric.toml has no `[hidden] cases = []` to fill in"
     path.write_text(text)
-    assert grade_mod.load_rubric(path)["hidden"]["cases"] == [case_id]
+    assert load_rubric(path)["hidden"]["cases"] == [case_id]
     return path
 
 
 def claim_of(case_id):
-    for f in casemod.discover([casemod.SPEC]):
+    for f in casemod.discover([SPEC]):
         case = casemod.load(f)
         if case.id == case_id:
             return case.data["claim"]
@@ -232,7 +235,7 @@ def main(argv):
         tmp = Path(name)
         rubric = hidden_rubric(tmp / "hidden.toml", args.hide)
         export(tmp, rubric)
-        impl = samples.materialize(samples.SAMPLES / args.sample, tmp / "impl" / "submission")
+        impl = samples.materialize(SAMPLES / args.sample, tmp / "impl" / "submission")
         upload(impl, tmp / "upload")
         local, feedback = grade_here(impl, rubric, tmp)
         exported = grade_on_gradescope(tmp)

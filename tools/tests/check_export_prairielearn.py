@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tools" / "tests"))
 # The harness package lives beside this folder, not installed; the Gradescope export's check
 # already knows how to hide a case and grade a sample here.
-from mpspec_runner import samples  # noqa: E402
+from mpspec_runner.checkout import SAMPLES  # noqa: E402
+from mpspec_runner.grading import samples  # noqa: E402
 import check_export_gradescope as gs_check  # noqa: E402
 import check_grade  # noqa: E402
 
@@ -164,7 +165,7 @@ def does_not_build(tmp):
     broken = tmp / "broken"
     broken.mkdir()
     (broken / "context").symlink_to(tmp / "context")
-    impl = samples.materialize(samples.SAMPLES / "does-not-compile",
+    impl = samples.materialize(SAMPLES / "does-not-compile",
                                tmp / "impl-broken" / "submission")
     upload(impl, broken / "student")
     code, doc = grade_on_prairielearn(broken)
@@ -196,7 +197,7 @@ def main(argv):
         tmp = Path(name)
         rubric = gs_check.hidden_rubric(tmp / "hidden.toml", args.hide)
         export_context(tmp, rubric)
-        impl = samples.materialize(samples.SAMPLES / args.sample, tmp / "impl" / "submission")
+        impl = samples.materialize(SAMPLES / args.sample, tmp / "impl" / "submission")
         upload(impl, tmp / "student")
         code, doc = grade_on_prairielearn(tmp)  # first: the likelier to fail, and sooner
         local, feedback = gs_check.grade_here(impl, rubric, tmp)

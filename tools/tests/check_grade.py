@@ -15,7 +15,7 @@ and checks the grade against what its sample.toml says.
 - `feedback_mentions = "..."`: feedback.md says it (why a hostile run was stopped);
 - `no_better_than = "SAMPLE"` (a forger: that sample's bug plus a forgery): it loses points on
   at least every case SAMPLE's list names, so the forgery gains nothing;
-- `cause = "KEY"`: feedback.md opens with that likely cause (causes.py), named by its API.md
+- `cause = "KEY"`: feedback.md opens with that likely cause (judge/causes.py), named by its API.md
   row, covering every failed case;
 - `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
   root-only file PATH while grading, and no report may hold it;
@@ -36,7 +36,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from mpspec_runner import causes, grade as grade_mod, procs, samples  # noqa: E402 - the harness package beside this folder
+# (the harness package beside this folder)
+from mpspec_runner.checkout import SAMPLES  # noqa: E402
+from mpspec_runner.grading.folders import DRIVER_PREFIX  # noqa: E402
+from mpspec_runner.judge import causes  # noqa: E402
+from mpspec_runner.sandbox import procs  # noqa: E402
 
 
 def grade(submission, out, sanitize):
@@ -64,7 +68,7 @@ def leftovers(marker):
 def finish(problems, name):
     """The check's exit status, once `problems` and the processes left by grading `name`
     (the grader runs its driver from a folder named after it) are printed."""
-    left = leftovers(f"{grade_mod.DRIVER_PREFIX}{name}-")
+    left = leftovers(f"{DRIVER_PREFIX}{name}-")
     if left:
         problems = [*problems, "processes left behind:\n  " + "\n  ".join(left)]
     for p in problems:
@@ -78,7 +82,7 @@ def no_better_than(meta, g):
     honest = meta.get("no_better_than")
     if not honest:
         return []
-    honest_meta = tomllib.loads((samples.SAMPLES / honest / "sample.toml").read_text())
+    honest_meta = tomllib.loads((SAMPLES / honest / "sample.toml").read_text())
     spared = sorted(set(honest_meta["expected_failures"]) - set(g["failed"]))
     return [f"the forgery spared cases that {honest}'s bug alone fails: {spared}"] if spared else []
 

@@ -65,8 +65,9 @@ podman build "${container_flags[@]}" --network host --build-arg "BASE=$base" -t 
 say "grading $sample"
 mkdir -p "$tmp/impl" "$tmp/grade/student" "$tmp/grade/tests" "$tmp/grade/data"
 python3 -c 'import sys; sys.path.insert(0, "tools")
-from mpspec_runner import samples
-samples.materialize(samples.SAMPLES / sys.argv[1], sys.argv[2])' "$sample" "$tmp/impl/submission"
+from mpspec_runner.checkout import SAMPLES
+from mpspec_runner.grading import samples
+samples.materialize(SAMPLES / sys.argv[1], sys.argv[2])' "$sample" "$tmp/impl/submission"
 find "$tmp/impl/submission" -type f -exec cp {} "$tmp/grade/student/" \;
 echo '{"params": {}, "submitted_answers": {}, "gradable": true}' >"$tmp/grade/data/data.json"
 start=$(date +%s)
@@ -89,8 +90,10 @@ say "the grader's isolation in this container:"
 podman run --rm --network none "${container_flags[@]}" "${privileged[@]}" \
   --entrypoint python3 "$image" -c '
 import sys; sys.path.insert(0, "/opt/mpspec/source/tools")
-from mpspec_runner import execute, grading_build
-print("  isolation:", execute.isolation())
-print("  pids cgroup:", execute.cgroup_root("pids"), " memory cgroup:",
-      execute.cgroup_root("memory"), " cpu cgroup:", execute.cgroup_root("cpu"))
-print("  shared compiler cache ready:", grading_build.cache_ready())'
+from mpspec_runner.grading import workspace
+from mpspec_runner.sandbox.cgroups import cgroup_root
+from mpspec_runner.sandbox.isolation import isolation
+print("  isolation:", isolation())
+print("  pids cgroup:", cgroup_root("pids"), " memory cgroup:",
+      cgroup_root("memory"), " cpu cgroup:", cgroup_root("cpu"))
+print("  shared compiler cache ready:", workspace.cache_ready())'

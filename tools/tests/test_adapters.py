@@ -2,8 +2,6 @@
 interpreter, module and start method; the driver uses the module it is given and nothing of
 it for its own bookkeeping; columns get labels that tell interpreters apart; a race a library
 loses on some runs only is accepted either way."""
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shutil
@@ -14,10 +12,15 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from mpspec_runner import cases, core, execute
-from mpspec_runner.verdict import Verdict
+from mpspec_runner.checkout import DRIVERS, SPEC
+from mpspec_runner.cli import mpspec as cli
+from mpspec_runner.judge.verdict import Verdict, decide
+from mpspec_runner.run.adapters import Adapter
+from mpspec_runner.run.runner import RunOptions, run_case
+from mpspec_runner.sandbox.play import Observation
+from mpspec_runner.spec import cases
 
-PYTHON_DRIVERS = execute.DRIVERS / "cpython"
+PYTHON_DRIVERS = DRIVERS / "cpython"
 DECLARED = re.compile(r'^exec (\S+) "\$\(dirname "\$0"\)/driver\.py" --module (\S+) '
                       r'--start-method (fork|spawn|forkserver) "\$@"$', re.M)
 # A module with multiprocessing's API but for parent_process, as billiard lacks it.
@@ -33,13 +36,6 @@ from multiprocessing import connection  # noqa: F401
 def get_start_method(allow_none=False):
     return "fork"
 """
-
-
-def tools_mpspec():
-    loader = importlib.machinery.SourceFileLoader("mpspec_cli", str(cases.ROOT / "tools" / "mpspec"))
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(module)
-    return module
 
 
 class DeclarationTest(unittest.TestCase):
@@ -86,9 +82,9 @@ class ModuleSwitchTest(unittest.TestCase):
                                f'--start-method {method} "$@"\n')
             adapter.chmod(adapter.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
             os.chmod(tmp, 0o755)
-            return core.run_case(cases.load(cases.SPEC / case_file),
-                                 core.Adapter(adapter.name, adapter),
-                                 core.RunOptions(unit=0.3, oracle=None))
+            return run_case(cases.load(SPEC / case_file),
+                                 Adapter(adapter.name, adapter),
+                                 RunOptions(unit=0.3, oracle=None))
 
     def test_the_driver_needs_no_parent_process_of_the_module(self):
         result = self.play("noparent", NO_PARENT, "fork", "10.4.5-join/join-waits.toml")
@@ -108,7 +104,6 @@ class ModuleSwitchTest(unittest.TestCase):
 
 class LabelTest(unittest.TestCase):
     def test_two_interpreters_of_one_minor_version_get_two_labels(self):
-        cli = tools_mpspec()
         pythons = {p for p in (shutil.which("python3"), "/usr/bin/python3", sys.executable) if p}
         labels = {cli.python_label(p) for p in pythons}
         versions = {subprocess.run([p, "-c", "import platform; print(platform.python_version())"],
@@ -121,14 +116,14 @@ class LabelTest(unittest.TestCase):
 
 class MayFailTest(unittest.TestCase):
     def test_a_case_that_fails_on_some_runs_is_accepted_either_way(self):
-        case = cases.load(cases.SPEC / "10.4.5-join" / "join-waits.toml")
-        obs = execute.Observation()
+        case = cases.load(SPEC / "10.4.5-join" / "join-waits.toml")
+        obs = Observation()
         failed = [type("Check", (), {"ok": False})()]
         passed = [type("Check", (), {"ok": True})()]
         race = {case.id: "a race in the library"}
-        self.assertEqual(core.decide(case, obs, failed, {}, race), Verdict.XFAIL)
-        self.assertEqual(core.decide(case, obs, passed, {}, race), Verdict.PASS)
-        self.assertEqual(core.decide(case, obs, passed, race), Verdict.XPASS)
+        self.assertEqual(decide(case, obs, failed, {}, race), Verdict.XFAIL)
+        self.assertEqual(decide(case, obs, passed, {}, race), Verdict.PASS)
+        self.assertEqual(decide(case, obs, passed, race), Verdict.XPASS)
 
 
 if __name__ == "__main__":

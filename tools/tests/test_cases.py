@@ -1,13 +1,16 @@
-"""The case loader and the lint (tools/mpspec_runner/cases.py): `repeat`, the scenario a
-driver receives, discovery, a clear message for each kind of malformed case, and every
-file under spec/ linting clean."""
+"""The case loader and the lint (tools/mpspec_runner/spec/cases.py and lint.py): `repeat`, the
+scenario a driver receives, discovery, a clear message for each kind of malformed case, and
+every file under spec/ linting clean."""
 import copy
 import tempfile
 import unittest
 from pathlib import Path
 from unittest import mock
 
-from mpspec_runner import cases
+from mpspec_runner.checkout import SPEC
+from mpspec_runner.spec import cases
+from mpspec_runner.spec import lint as lint_mod
+from mpspec_runner.spec.vocabulary import VOCABULARY
 
 VALID = {
     "id": "join.made-up",
@@ -37,11 +40,11 @@ VALID = {
         "timing": [{"from": "joined.t0", "to": "joined", "max": 20}],
     },
 }
-PATH = cases.SPEC / "10.4.5-join" / "made-up.toml"  # never written: Case needs only its folder
+PATH = SPEC / "10.4.5-join" / "made-up.toml"  # never written: Case needs only its folder
 
 
 def lint(data, path=PATH, seed=None):
-    return cases.lint_case(cases.Case(path, data), seed)
+    return lint_mod.lint_case(cases.Case(path, data), seed)
 
 
 def changed(**keys):
@@ -114,16 +117,16 @@ class LoaderTest(unittest.TestCase):
         self.assertEqual((c.id, c.data["main"], c.expect), ("x.y", [{"do": "end"}], {"stdout": ["a"]}))
 
     def test_discover_finds_case_files_not_spec_own_files(self):
-        found = cases.discover([cases.SPEC])
+        found = cases.discover([SPEC])
         names = {p.name for p in found}
         self.assertNotIn("vocabulary.toml", names)
         self.assertNotIn("rubric.toml", names)
         self.assertGreater(len(found), 10)
-        self.assertTrue(all(p.suffix == ".toml" and p.parent.parent == cases.SPEC for p in found))
-        join = cases.discover([cases.SPEC / "10.4.5-join"])
+        self.assertTrue(all(p.suffix == ".toml" and p.parent.parent == SPEC for p in found))
+        join = cases.discover([SPEC / "10.4.5-join"])
         self.assertEqual(join, sorted(join))
         self.assertTrue(all(p.parent.name == "10.4.5-join" for p in join))
-        one = cases.SPEC / "10.4.5-join" / "daemon-join.toml"
+        one = SPEC / "10.4.5-join" / "daemon-join.toml"
         self.assertEqual(cases.discover([one, one]), [one, one])  # files are taken as given
 
     def test_discover_a_folder_outside_spec(self):
@@ -165,7 +168,7 @@ class LintTest(unittest.TestCase):
                            seed=seed)
         beyond = changed(section="beyond", quote="says this.")
         self.assertProblem(beyond, "a beyond-seed case has no seed quote",
-                           path=cases.SPEC / "beyond-seed" / "x.toml", seed=seed)
+                           path=SPEC / "beyond-seed" / "x.toml", seed=seed)
 
     def test_unknown_step(self):
         self.assertProblem(with_main({"do": "fly"}), "main: step 1: unknown step 'fly'")
@@ -242,7 +245,7 @@ class LintTest(unittest.TestCase):
         self.assertProblem(with_target({"do": "crash", "signal": "SIGFOO"}),
                            "target worker: step 1 (crash): signal must be one of")
         self.assertProblem(with_main({"do": "ignore", "signal": "TERM"}), "signal must be one of")
-        for sig in cases.VOCABULARY["values"]["signal"]:
+        for sig in VOCABULARY["values"]["signal"]:
             self.assertEqual(lint(with_target({"do": "crash", "signal": sig})), [], sig)
 
     def test_main_exit_code_is_below_the_drivers(self):
@@ -357,22 +360,22 @@ class LintTest(unittest.TestCase):
 
     def test_what_the_checks_miss_is_still_a_finding(self):
         case = cases.Case(PATH, VALID)
-        with mock.patch.object(cases, "lint_case", side_effect=TypeError("boom")):
-            problems = cases.lint([case])
+        with mock.patch.object(lint_mod, "lint_case", side_effect=TypeError("boom")):
+            problems = lint_mod.lint([case])
         self.assertEqual(len(problems), 1)
         self.assertIn("the lint could not read it (TypeError: boom)", problems[0])
 
     def test_duplicate_ids(self):
         a = cases.Case(PATH, VALID)
         b = cases.Case(PATH.with_name("other.toml"), VALID)
-        problems = cases.lint([a, b])
+        problems = lint_mod.lint([a, b])
         self.assertEqual(problems, ["spec/10.4.5-join/other.toml: id 'join.made-up' also used by "
                                     "spec/10.4.5-join/made-up.toml"])
 
     def test_every_spec_file_lints_clean(self):
-        files = cases.discover([cases.SPEC])
+        files = cases.discover([SPEC])
         self.assertGreater(len(files), 10)
-        self.assertEqual(cases.lint([cases.load(f) for f in files]), [])
+        self.assertEqual(lint_mod.lint([cases.load(f) for f in files]), [])
 
 
 if __name__ == "__main__":

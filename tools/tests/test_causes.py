@@ -1,11 +1,11 @@
-"""Likely causes (tools/mpspec_runner/causes.py): which symptom a failed result shows, and
+"""Likely causes (tools/mpspec_runner/judge/causes.py): which symptom a failed result shows, and
 how failures group, on small made-up results."""
 import unittest
 from types import SimpleNamespace
 
-from mpspec_runner import causes
-from mpspec_runner.judge import Check
-from mpspec_runner.verdict import Verdict
+from mpspec_runner.judge import causes
+from mpspec_runner.judge.checks import Check
+from mpspec_runner.judge.verdict import Verdict
 
 TARGETS = {"worker": {"steps": [{"do": "print", "text": "Worker: {0}"}]},
            "nested": {"steps": [{"do": "repeat", "times": 2,

@@ -1,7 +1,7 @@
-"""The Gradescope export (tools/mpspec_runner/export_gradescope.py) and its run_autograder
-(gradescope_autograder.py), without grading: what the zip holds, how an upload is laid out,
-and what results.json says when the grader succeeds or fails. The real grading, in a
-/autograder of its own, is the CTest test grading/export-gradescope
+"""The Gradescope export (tools/mpspec_runner/exports/gradescope/bundle.py) and its
+run_autograder (exports/gradescope/autograder.py), without grading: what the zip holds, how
+an upload is laid out, and what results.json says when the grader succeeds or fails. The real
+grading, in a /autograder of its own, is the CTest test grading/export-gradescope
 (check_export_gradescope.py)."""
 import io
 import json
@@ -13,8 +13,10 @@ import zipfile
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from mpspec_runner import export_gradescope, gradescope_autograder as ga
-from mpspec_runner.cases import ROOT
+from mpspec_runner import exports
+from mpspec_runner.checkout import ROOT
+from mpspec_runner.exports.gradescope import autograder as ga
+from mpspec_runner.exports.gradescope import bundle as gs_bundle
 
 HEADER = "include/mp/process.hpp"
 
@@ -42,7 +44,7 @@ class BundleTest(Temp):
     def export(self, *args):
         out = self.root / "bundle.zip"
         with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()) as err:
-            code = export_gradescope.main(["--out", str(out), *args])
+            code = gs_bundle.main(["--out", str(out), *args])
         return code, out, err.getvalue()
 
     def test_the_zip_holds_the_entry_points_the_rubric_and_the_tracked_files(self):
@@ -55,13 +57,13 @@ class BundleTest(Temp):
             self.assertEqual(z.read("rubric.toml"), rubric.read_bytes())
             self.assertIn("Ubuntu 24.04", z.read("setup.sh").decode())
             self.assertEqual(z.read("run_autograder"),
-                             export_gradescope.RUN_AUTOGRADER.read_bytes())
+                             gs_bundle.RUN_AUTOGRADER.read_bytes())
         self.assertEqual(modes["setup.sh"], 0o755)
         self.assertEqual(modes["run_autograder"], 0o755)
         self.assertEqual(modes["mpspec/tools/mpspec"], 0o755)
         self.assertEqual(modes["mpspec/conformance/drivers/cpython/cpython-fork"], 0o755)
         self.assertEqual(modes["mpspec/spec/rubric.toml"], 0o644)
-        self.assertIn("mpspec/tools/mpspec_runner/grade.py", modes)
+        self.assertIn("mpspec/tools/mpspec_runner/grading/submission.py", modes)
         self.assertFalse([n for n in modes if n.startswith(("mpspec/build/", "mpspec/out/"))])
 
     def test_the_same_checkout_gives_the_same_bytes(self):
@@ -82,19 +84,19 @@ class BundleTest(Temp):
         self.assertFalse(out.exists())
 
     def test_outside_a_git_checkout_it_refuses(self):
-        with self.assertRaisesRegex(export_gradescope.Refused, "is not a git checkout"):
-            export_gradescope.tracked_files(self.root)
+        with self.assertRaisesRegex(exports.sources.Refused, "is not a git checkout"):
+            exports.sources.tracked_files(self.root)
 
     def test_a_bundle_whose_grader_does_not_start_is_refused(self):
         bundle = self.root / "broken.zip"
         with zipfile.ZipFile(bundle, "w") as z:
             z.writestr("mpspec/tools/mpspec", "import causes_not_added_to_git\n")
-        with self.assertRaisesRegex(export_gradescope.Refused,
+        with self.assertRaisesRegex(exports.sources.Refused,
                                     "grader does not start(.|\n)*causes_not_added_to_git"):
-            export_gradescope.check_bundle(bundle, self.root)
+            gs_bundle.check_bundle(bundle, self.root)
 
     def test_setup_installs_the_packages_and_warms_both_builds(self):
-        script = export_gradescope.setup_script(ROOT, ["tools/mpspec", "README.md"])
+        script = gs_bundle.setup_script(ROOT, ["tools/mpspec", "README.md"])
         self.assertIn("python3 mpspec/tools/mpspec setup", script)
         self.assertIn("for sanitize in (False, True)", script)
         self.assertIn("  mpspec/tools/mpspec\n", script)

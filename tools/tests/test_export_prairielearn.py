@@ -1,8 +1,8 @@
-"""The PrairieLearn export (tools/mpspec_runner/export_prairielearn.py) and its entrypoint
-(prairielearn_grader.py), without grading: the conversion of a grade into PrairieLearn's
-results.json, the layout of /grade/student, what a fault of the grader gives, and what the
-build context holds. The real grading, against the real /grade paths, is the CTest test
-grading/export-prairielearn (check_export_prairielearn.py)."""
+"""The PrairieLearn export (tools/mpspec_runner/exports/prairielearn/image.py) and its
+entrypoint (exports/prairielearn/grader.py), without grading: the conversion of a grade into
+PrairieLearn's results.json, the layout of /grade/student, what a fault of the grader gives,
+and what the build context holds. The real grading, against the real /grade paths, is the
+CTest test grading/export-prairielearn (check_export_prairielearn.py)."""
 import io
 import json
 import os
@@ -15,8 +15,9 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from unittest import mock
 
-from mpspec_runner import export_gradescope, export_prairielearn as export
-from mpspec_runner import prairielearn_grader as pl
+from mpspec_runner.exports import sources
+from mpspec_runner.exports.prairielearn import grader as pl
+from mpspec_runner.exports.prairielearn import image as export
 
 CLAIM = "join(t) on a child that runs longer returns after about t, leaving the child alive."
 GRADE = {"score": 60.0, "max_score": 100.0, "output": "1 cases passed", "tests": [
@@ -326,14 +327,14 @@ class ExportTest(Temp):
         for path in (home / export.ENTRYPOINT, home / "setup.sh",
                      home / "source" / "tools" / "mpspec"):
             self.assertTrue(os.stat(path).st_mode & stat.S_IXUSR, path)
-        self.assertTrue((home / "source" / "tools" / "mpspec_runner" /
-                         "prairielearn_grader.py").is_file())
+        self.assertTrue((home / "source" / "tools" / "mpspec_runner" / "exports" /
+                         "prairielearn" / "grader.py").is_file())
         self.assertFalse((home / "source" / "build").exists())
         self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o700)  # the rubric's hidden cases
         dockerfile = (out / "Dockerfile").read_text()
         self.assertIn("debian-packages.txt", dockerfile)
         self.assertIn(f'ENTRYPOINT ["{export.HOME}/{export.ENTRYPOINT}"]', dockerfile)
-        self.assertIn("grading_build.warm(sanitize)", (home / "setup.sh").read_text())
+        self.assertIn("workspace.warm(sanitize)", (home / "setup.sh").read_text())
 
     def test_info_json_holds_the_external_grading_options(self):
         _, out, _ = self.export()
@@ -378,15 +379,17 @@ class ExportTest(Temp):
         source = self.root / "source"
         (source / "tools").mkdir(parents=True)
         (source / "tools" / "mpspec").write_text("import causes_not_added_to_git\n")
-        with self.assertRaisesRegex(export_gradescope.Refused,
+        with self.assertRaisesRegex(sources.Refused,
                                     "grader does not start(.|\n)*causes_not_added_to_git"):
             export.check_sources(source, self.root)
 
     def test_the_entrypoint_reports_a_grader_that_does_not_import(self):
         home = self.root / "home"
-        (home / "source" / "tools" / "mpspec_runner").mkdir(parents=True)
-        (home / "source" / "tools" / "mpspec_runner" / "__init__.py").write_text("")
-        (home / "source" / "tools" / "mpspec_runner" / "prairielearn_grader.py").write_text(
+        package = home / "source" / "tools" / "mpspec_runner"
+        (package / "exports" / "prairielearn").mkdir(parents=True)
+        for folder in (package, package / "exports", package / "exports" / "prairielearn"):
+            (folder / "__init__.py").write_text("")
+        (package / "exports" / "prairielearn" / "grader.py").write_text(
             "raise SyntaxError('edited into an error')\n")
         entry = home / export.ENTRYPOINT
         entry.write_bytes(export.ENTRYPOINT_SOURCE.read_bytes())

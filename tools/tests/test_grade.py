@@ -1,4 +1,4 @@
-"""The grader's arithmetic and reports (tools/mpspec_runner/grade.py, grade_report.py), on
+"""The grader's arithmetic and reports (tools/mpspec_runner/grading/ and its reports/), on
 made-up results: points per case, scaling, partial credit, hidden cases, penalties, the
 feedback a student reads and what a grader fault writes (nothing that blames the student)."""
 import csv
@@ -8,9 +8,18 @@ import unittest
 from pathlib import Path
 from types import SimpleNamespace
 
-from mpspec_runner import cases, core, crosscheck, explain, grade, grade_report
-from mpspec_runner.judge import Check
-from mpspec_runner.verdict import Verdict
+from mpspec_runner.cli import grade as grade_cli
+from mpspec_runner.grading import names, submission
+from mpspec_runner.grading import rubric as rubric_mod
+from mpspec_runner.grading.record import Grade
+from mpspec_runner.grading.reports import feedback, gradebook, results_json, terminal
+from mpspec_runner.judge import crosscheck, explain
+from mpspec_runner.judge.checks import Check
+from mpspec_runner.judge.verdict import Verdict
+from mpspec_runner.run.adapters import Adapter
+from mpspec_runner.run.results import results_document
+from mpspec_runner.run.runner import Result
+from mpspec_runner.spec import cases
 
 
 def case(case_id, weight=1, level="MUST", section="10.4.1"):
@@ -20,30 +29,30 @@ def case(case_id, weight=1, level="MUST", section="10.4.1"):
 
 
 def result(c, verdict, checks=()):
-    return core.Result(c, "student", verdict, 0.1, f"{verdict} {c.id} details", None,
+    return Result(c, "student", verdict, 0.1, f"{verdict} {c.id} details", None,
                        list(checks))
 
 
 def rubric(**changes):
-    r = grade.load_rubric(grade.RUBRIC)
+    r = rubric_mod.load_rubric(rubric_mod.RUBRIC)
     for key, value in changes.items():
         r[key] = value
     return r
 
 
 def graded(results, r=None):
-    g = grade.Grade(name="alice", source="alice/", max_score=100.0, build_ok=True)
-    grade.score(g, results, r or rubric())
+    g = Grade(name="alice", source="alice/", max_score=100.0, build_ok=True)
+    rubric_mod.score(g, results, r or rubric())
     return g
 
 
 class PointsTest(unittest.TestCase):
     def test_weight_times_level_and_section(self):
         r = rubric()
-        self.assertEqual(grade.case_points(case("a", 3), r), 3.0)
-        self.assertEqual(grade.case_points(case("a", 4, level="SHOULD"), r), 2.0)
-        self.assertEqual(grade.case_points(case("a", 4, section="beyond"), r), 2.0)
-        self.assertEqual(grade.case_points(case("a", 4, level="MAY"), r), 0.0)
+        self.assertEqual(rubric_mod.case_points(case("a", 3), r), 3.0)
+        self.assertEqual(rubric_mod.case_points(case("a", 4, level="SHOULD"), r), 2.0)
+        self.assertEqual(rubric_mod.case_points(case("a", 4, section="beyond"), r), 2.0)
+        self.assertEqual(rubric_mod.case_points(case("a", 4, level="MAY"), r), 0.0)
 
     def test_scaled_to_max_score(self):
         a, b = case("a", 3), case("b", 1)
@@ -73,9 +82,9 @@ class PointsTest(unittest.TestCase):
                        ("a", "runtime error: y")]
         g.warnings = ["w1"]
         r = rubric(penalties={"sanitizer_report": 10, "compiler_warning": 1})
-        self.assertEqual(grade.penalized(g, r), 79.0)  # two distinct reports, one warning
+        self.assertEqual(rubric_mod.penalized(g, r), 79.0)  # two distinct reports, one warning
         r = rubric(penalties={"sanitizer_report": 60})
-        self.assertEqual(grade.penalized(g, r), 0.0)
+        self.assertEqual(rubric_mod.penalized(g, r), 0.0)
 
 
 class FeedbackTest(unittest.TestCase):
@@ -84,34 +93,34 @@ class FeedbackTest(unittest.TestCase):
         r = rubric(hidden={"cases": ["secret"]})
         g = graded([result(a, Verdict.PASS), result(b, Verdict.FAIL),
                     result(h, Verdict.FAIL)], r)
-        text = grade_report.feedback(g, r)
+        text = feedback.feedback(g, r)
         self.assertIn("### b: -33.3 points (fail)", text)
         self.assertIn("the claim of b", text)
         self.assertIn("FAIL b details", text)
         self.assertNotIn("### a:", text)
         self.assertIn("Hidden case 1", text)
         self.assertNotIn("secret", text)
-        tests = grade_report.gradescope(g)["tests"]
+        tests = results_json.gradescope(g)["tests"]
         self.assertEqual([t["visibility"] for t in tests], ["visible", "visible", "hidden"])
         self.assertEqual(tests[2]["output"], "")
         self.assertEqual(tests[2]["name"], "hidden case 1")  # as feedback.md numbers it
 
     def test_only_a_failed_build_is_marked_for_prairielearn(self):
-        built_badly = grade.Grade(name="s", source="s/", max_score=100.0, build_ok=False,
+        built_badly = Grade(name="s", source="s/", max_score=100.0, build_ok=False,
                                   build_output="p.cpp:1:1: error: x", problem="it does not build")
-        self.assertEqual(grade_report.gradescope(built_badly)["extra_data"],
+        self.assertEqual(results_json.gradescope(built_badly)["extra_data"],
                          {"does_not_build": True})
-        never_built = grade.Grade(name="s", source="s/", max_score=100.0,
+        never_built = Grade(name="s", source="s/", max_score=100.0,
                                   problem="no process.hpp in the submission")
-        self.assertNotIn("extra_data", grade_report.gradescope(never_built))
-        self.assertNotIn("extra_data", grade_report.gradescope(graded([])))
+        self.assertNotIn("extra_data", results_json.gradescope(never_built))
+        self.assertNotIn("extra_data", results_json.gradescope(graded([])))
 
     def test_a_sanitizer_report_does_not_name_a_hidden_case(self):
         r = rubric(hidden={"cases": ["secret"]})
         g = graded([result(case("a"), Verdict.PASS), result(case("secret"), Verdict.PASS)], r)
         g.sanitizer = [("secret", "ERROR: AddressSanitizer: heap-use-after-free"),
                        ("a", "ERROR: LeakSanitizer: detected memory leaks")]
-        text = grade_report.feedback(g, r)
+        text = feedback.feedback(g, r)
         self.assertNotIn("secret", text)
         self.assertIn("- hidden case 1: `ERROR: AddressSanitizer: heap-use-after-free`", text)
         self.assertIn("- `a`: `ERROR: LeakSanitizer", text)
@@ -123,21 +132,21 @@ class FeedbackTest(unittest.TestCase):
                                          "targets": {"t": {"steps": [
                                              {"do": "print", "text": "Worker: {0}"}]}}})
         obs = SimpleNamespace(stdout=["main line"], report={}, trace=[])
-        lost_too = core.Result(c, "student", Verdict.FAIL, 0.1, "details", obs, [lost])
-        g = graded([core.Result(c, "student", Verdict.FAIL, 0.1, "details", obs, [lost]),
+        lost_too = Result(c, "student", Verdict.FAIL, 0.1, "details", obs, [lost])
+        g = graded([Result(c, "student", Verdict.FAIL, 0.1, "details", obs, [lost]),
                     result(case("b"), Verdict.FAIL), lost_too])
         self.assertEqual([r.symptom for r in g.results], ["child-output", "other",
                                                           "child-output"])
-        text = grade_report.feedback(g, rubric())
+        text = feedback.feedback(g, rubric())
         opening = text.split("\n\n")[2]
         self.assertTrue(opening.startswith("**Most likely cause:** 2 of the 3 failed cases"))
         self.assertIn('API.md, "child exit"', opening)
 
     def test_a_build_failure_shows_the_compilers_errors(self):
-        g = grade.Grade(name="bob", source="bob/", max_score=100.0,
+        g = Grade(name="bob", source="bob/", max_score=100.0,
                         build_output="x.cpp:1:1: error: expected ';'\nother line",
                         problem="the submission does not build")
-        text = grade_report.feedback(g, rubric())
+        text = feedback.feedback(g, rubric())
         self.assertIn("could not be graded: the submission does not build", text)
         self.assertIn("error: expected ';'", text)
 
@@ -146,19 +155,19 @@ class TamperedTest(unittest.TestCase):
     def test_a_case_the_kernel_contradicts_is_flagged_for_the_instructor(self):
         kernel = Check(crosscheck.NAME, "agrees", "tampering: 1 events ...", False)
         honest = Check(crosscheck.NAME, "agrees", "agrees", True)
-        flags = grade.tampered([result(case("a"), Verdict.FAIL, [kernel]),
+        flags = submission.tampered([result(case("a"), Verdict.FAIL, [kernel]),
                                 result(case("b"), Verdict.PASS, [honest])])
         self.assertEqual(flags, ["a: tampering: 1 events ..."])
 
 
 class NamesTest(unittest.TestCase):
     def test_same_named_submissions_get_distinct_folders(self):
-        self.assertEqual(grade.distinct_names(["a/alice", "x/submission", "y/submission",
+        self.assertEqual(names.distinct_names(["a/alice", "x/submission", "y/submission",
                                                "z/q.zip", "z/q.tar.gz", "w/k.tgz"]),
                          ["alice", "x-submission", "y-submission", "z-q-1", "z-q-2", "k"])
 
     def test_no_submission_takes_the_class_matrix_folder(self):
-        self.assertEqual(grade.distinct_names(["a/class-matrix", "b/bob"]),
+        self.assertEqual(names.distinct_names(["a/class-matrix", "b/bob"]),
                          ["class-matrix-submission", "bob"])
 
 
@@ -168,14 +177,14 @@ class ClassMatrixTest(unittest.TestCase):
         grades = []
         for name, verdicts in (("bob", (Verdict.PASS, Verdict.FAIL)),
                                ("alice", (Verdict.PASS, Verdict.PASS))):
-            g = grade.Grade(name=name, source=name)
-            runs = [core.Result(c, name, v, 0.1, f"{v} {c.id}") for c, v in zip((c1, c2), verdicts)]
-            g.verdicts = core.results_document([c1, c2], [core.Adapter(name, Path(name))], runs,
+            g = Grade(name=name, source=name)
+            runs = [Result(c, name, v, 0.1, f"{v} {c.id}") for c, v in zip((c1, c2), verdicts)]
+            g.verdicts = results_document([c1, c2], [Adapter(name, Path(name))], runs,
                                                0.2)
             grades.append(g)
-        grades.append(grade.Grade(name="carol", source="carol", problem="does not build"))
+        grades.append(Grade(name="carol", source="carol", problem="does not build"))
         with tempfile.TemporaryDirectory() as out:
-            page = grade.class_matrix(grades, Path(out))
+            page = grade_cli.class_matrix(grades, Path(out))
             summary = (page.parent / "summary.md").read_text().splitlines()
             self.assertEqual(page.parent.stat().st_mode & 0o777, 0o750)
         self.assertEqual(summary[2:], ["| `alice` |  | 2/2 | 0 | 0 |", "| `bob` |  | 1/2 | 0 | 1 |"])
@@ -183,16 +192,16 @@ class ClassMatrixTest(unittest.TestCase):
 
 class HarnessFaultTest(unittest.TestCase):
     def test_no_score_in_the_gradebook_and_the_json_line(self):
-        g = grade.Grade(name="carol", source="carol/", max_score=100.0,
+        g = Grade(name="carol", source="carol/", max_score=100.0,
                         harness="1 cases could not be run by the grader")
         with tempfile.TemporaryDirectory() as out:
-            book = grade_report.gradebook([g], Path(out) / "gradebook.csv")
+            book = gradebook.gradebook([g], Path(out) / "gradebook.csv")
             with book.open(encoding="utf-8") as f:
                 rows = list(csv.reader(f))
         self.assertEqual(rows[1][1], "")  # no 0 that the student did not earn
         self.assertIn("the grader failed", rows[1][8])
-        self.assertIsNone(json.loads(grade_report.as_json_line(g))["score"])
-        self.assertIn("NOT GRADED", grade_report.summary(g))
+        self.assertIsNone(json.loads(terminal.as_json_line(g))["score"])
+        self.assertIn("NOT GRADED", terminal.summary(g))
 
     def test_an_exception_in_grading_is_the_graders_fault(self):
         class Opts:
@@ -201,12 +210,12 @@ class HarnessFaultTest(unittest.TestCase):
         def broken(*_args):
             raise RuntimeError("boom")
 
-        original = grade.grade_steps
-        grade.grade_steps = broken
+        original = submission.grade_steps
+        submission.grade_steps = broken
         try:
-            g = grade.grade_one("dave/", rubric(), [], Opts())
+            g = submission.grade_one("dave/", rubric(), [], Opts())
         finally:
-            grade.grade_steps = original
+            submission.grade_steps = original
         self.assertIn("RuntimeError: boom", g.harness)
         self.assertEqual(g.score, 0.0)
         self.assertEqual(g.results, [])
@@ -229,20 +238,20 @@ class InputsTest(unittest.TestCase):
     """An instructor's typo is refused before anything is graded, in words that name it."""
 
     def opts(self, **changes):
-        base = dict(rubric=str(grade.RUBRIC), submissions=["reference"], keyword=None)
+        base = dict(rubric=str(rubric_mod.RUBRIC), submissions=["reference"], keyword=None)
         return SimpleNamespace(**{**base, **changes})
 
     def test_a_missing_submission(self):
         with self.assertRaisesRegex(ValueError, "no such submission: nosuch/"):
-            grade.load_inputs(self.opts(submissions=["reference", "nosuch/"]))
+            grade_cli.load_inputs(self.opts(submissions=["reference", "nosuch/"]))
 
     def test_a_missing_rubric(self):
         with self.assertRaisesRegex(ValueError, "cannot read the rubric nope.toml"):
-            grade.load_inputs(self.opts(rubric="nope.toml"))
+            grade_cli.load_inputs(self.opts(rubric="nope.toml"))
 
     def test_a_bad_time_unit(self):
         with tempfile.TemporaryDirectory() as tmp:
             mine = Path(tmp) / "r.toml"
             mine.write_text('time_unit = "fast"\n')
             with self.assertRaisesRegex(ValueError, "time_unit must be a number of seconds"):
-                grade.load_inputs(self.opts(rubric=str(mine)))
+                grade_cli.load_inputs(self.opts(rubric=str(mine)))

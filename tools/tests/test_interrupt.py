@@ -8,7 +8,7 @@ import time
 import unittest
 from pathlib import Path
 
-from mpspec_runner import procs
+from mpspec_runner.sandbox import procs
 
 ROOT = Path(__file__).resolve().parents[2]
 # A case whose child and main program sleep long enough to be interrupted mid-run.

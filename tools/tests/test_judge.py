@@ -1,11 +1,13 @@
-"""The judge (tools/mpspec_runner/judge.py): line matching, templates, stdout/stderr checks,
-result matchers, timing, `gone` and leaked processes, on small made-up runs."""
+"""The judge (tools/mpspec_runner/judge/checks.py): line matching, templates, stdout/stderr
+checks, result matchers, timing, `gone` and leaked processes, on small made-up runs."""
 import re
 import unittest
-from pathlib import Path
 from types import SimpleNamespace
 
-from mpspec_runner import cases, execute, judge
+from mpspec_runner.checkout import SPEC
+from mpspec_runner.judge import checks as judge
+from mpspec_runner.sandbox import trace as trace_file
+from mpspec_runner.spec import cases, vocabulary
 
 
 def op(label, value=None, error=None, t=None, t0=None, pid=None):
@@ -121,7 +123,7 @@ class TemplateTest(unittest.TestCase):
         self.assertFalse(p.fullmatch("xaa"))
 
     def test_one_template_syntax_for_judge_and_lint(self):
-        self.assertIs(cases.TEMPLATE_REF, judge.TEMPLATE_REF)
+        self.assertIs(vocabulary.TEMPLATE_REF, judge.TEMPLATE_REF)
 
 
 class ExitStatusTest(unittest.TestCase):
@@ -427,11 +429,11 @@ class HostileTraceTest(unittest.TestCase):
              b'{"ev": "op", "as": "x", "do": "mark", "t": 1.5, "value": null}']
 
     def test_malformed_lines_become_garbled_events(self):
-        events = execute.parse_trace(b"\n".join(self.LINES) + b"\n\xff\xfe")
+        events = trace_file.parse_trace(b"\n".join(self.LINES) + b"\n\xff\xfe")
         self.assertEqual([e["ev"] for e in events], ["garbled"] * 7 + ["op", "garbled"])
 
     def test_a_garbled_trace_fails_the_case_and_the_judge_survives(self):
-        trace = execute.parse_trace(b"\n".join(self.LINES))
+        trace = trace_file.parse_trace(b"\n".join(self.LINES))
         result = checks({"results": {"x": {"null": True}}}, trace=trace)
         c = named(result, "trace lines well-formed")
         self.assertFalse(c.ok)
@@ -497,7 +499,7 @@ class RealCaseTest(unittest.TestCase):
     """A case file from spec/, judged on runs made up to pass and to fail it."""
 
     def setUp(self):
-        self.case = cases.load(cases.SPEC / "10.4.5-join" / "daemon-join.toml")
+        self.case = cases.load(SPEC / "10.4.5-join" / "daemon-join.toml")
 
     def judge(self, stdout):
         return judge.Judge(self.case, SimpleNamespace(trace=[], stdout=stdout, stderr=[],

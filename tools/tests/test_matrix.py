@@ -5,7 +5,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from mpspec_runner import matrix
+from mpspec_runner.matrix import markdown, results, write
 
 RESULTS = {
     "unit": 0.14, "isolation": "namespace", "date": "2026-11-24T00:00:00Z",
@@ -45,7 +45,7 @@ class Links(html.parser.HTMLParser):
 class MatrixTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
-        self.md, self.page = matrix.write(RESULTS, Path(self.dir.name))
+        self.md, self.page = write.write(RESULTS, Path(self.dir.name))
 
     def tearDown(self):
         self.dir.cleanup()
@@ -87,12 +87,12 @@ class MatrixTest(unittest.TestCase):
         self.assertEqual(tips, ["failed: ✗ stdout: expected 'a', got 'b'"])
 
     def test_the_summary_counts_passes_listed_and_other_failures_per_column(self):
-        rows = matrix.summary(RESULTS).splitlines()
+        rows = markdown.summary(RESULTS).splitlines()
         self.assertIn("| `reference` |  | 1/3 | 1 | 1 |", rows)
         self.assertIn("| `cpython-fork` | multiprocessing on CPython 3.11.7 | 0/1 | 0 | 1 |", rows)
 
     def test_merge_appends_adapters_and_keeps_cases_once(self):
-        merged = matrix.merge([RESULTS, RESULTS])
+        merged = results.merge([RESULTS, RESULTS])
         self.assertEqual(len(merged["adapters"]), 4)
         self.assertEqual(len(merged["cases"]), 3)
 

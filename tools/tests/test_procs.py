@@ -1,6 +1,6 @@
-"""The /proc helpers (tools/mpspec_runner/procs.py), the reaper that uses them (shim.py, run
-as a script as the runner runs it), and the example checker's output check, which shares
-the judge's line matching."""
+"""The /proc helpers (tools/mpspec_runner/sandbox/procs.py), the reaper that uses them
+(reaper.py, run as a script as the runner runs it), and the example checker's output check,
+which shares the judge's line matching."""
 import importlib.util
 import json
 import os
@@ -14,9 +14,9 @@ import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-from mpspec_runner import procs
+from mpspec_runner.sandbox import procs
 
-SHIM = ROOT / "tools" / "mpspec_runner" / "shim.py"
+REAPER = ROOT / "tools" / "mpspec_runner" / "sandbox" / "reaper.py"
 
 
 def load_check_example():
@@ -91,20 +91,20 @@ class ProcsTest(unittest.TestCase):
 
 
 class ShimTest(unittest.TestCase):
-    """The reaper's command line and report, as execute.py uses them."""
+    """The reaper's command line and report, as sandbox/play.py uses them."""
 
-    def run_shim(self, timeout, grace, *driver, options=()):
+    def run_reaper(self, timeout, grace, *driver, options=()):
         with tempfile.TemporaryDirectory() as d:
             report, trace = Path(d) / "report.json", Path(d) / "trace"
             trace.touch()
-            r = subprocess.run([sys.executable, str(SHIM), str(report), str(trace), str(timeout),
+            r = subprocess.run([sys.executable, str(REAPER), str(report), str(trace), str(timeout),
                                 str(grace), *options, "--", *driver],
                                capture_output=True, text=True, timeout=30, cwd=d)
             self.assertEqual(r.returncode, 0, r.stderr)
             return json.loads(report.read_text()), r.stdout, r.stderr, trace.read_text()
 
     def test_exit_status_output_and_trace(self):
-        report, out, err, trace = self.run_shim(
+        report, out, err, trace = self.run_reaper(
             10, 1, "sh", "-c", 'echo out; echo err >&2; echo \'{"ev": "op"}\' >&3; exit 3')
         self.assertEqual((out, err, trace), ("out\n", "err\n", '{"ev": "op"}\n'))
         self.assertEqual(set(report), {"launch", "exit", "status", "at_exit", "leaked"})
@@ -113,12 +113,12 @@ class ShimTest(unittest.TestCase):
         self.assertLessEqual(report["launch"], report["exit"])
 
     def test_killed_by_a_signal(self):
-        report, *_ = self.run_shim(10, 1, "sh", "-c", "kill -TERM $$")
+        report, *_ = self.run_reaper(10, 1, "sh", "-c", "kill -TERM $$")
         self.assertEqual(report["status"], -15)
 
     def test_a_process_left_behind_is_reported_and_killed(self):
-        marker = f"mpspec-shim-test-{os.getpid()}"
-        report, *_ = self.run_shim(10, 0.5, "sh", "-c", f"sh -c 'sleep 30; : {marker}' & exit 0")
+        marker = f"mpspec-reaper-test-{os.getpid()}"
+        report, *_ = self.run_reaper(10, 0.5, "sh", "-c", f"sh -c 'sleep 30; : {marker}' & exit 0")
         self.assertEqual(report["status"], 0)
         # (at the driver's exit its child may not have run its own exec yet: either line)
         self.assertTrue(any(marker in p["cmd"] for p in report["at_exit"]), report["at_exit"])
@@ -128,25 +128,25 @@ class ShimTest(unittest.TestCase):
         self.assertEqual(procs.with_cmdline(marker), {})
 
     def test_a_child_gone_within_the_grace_is_no_leak(self):
-        report, *_ = self.run_shim(10, 5, "sh", "-c", "sleep 0.2 & exit 0")
+        report, *_ = self.run_reaper(10, 5, "sh", "-c", "sleep 0.2 & exit 0")
         self.assertEqual(len(report["at_exit"]), 1)
         self.assertEqual(report["leaked"], [])
 
     def test_timeout(self):
         t0 = time.monotonic()
-        report, *_ = self.run_shim(0.3, 0.2, "sleep", "30")
+        report, *_ = self.run_reaper(0.3, 0.2, "sleep", "30")
         self.assertLess(time.monotonic() - t0, 10)
         self.assertIs(report["timed_out"], True)
         self.assertEqual(report["status"], -9)
         self.assertEqual([p["comm"] for p in report["at_exit"]], ["sleep"])
 
     def test_flood(self):
-        report, out, *_ = self.run_shim(10, 0.2, "yes", options=["--output-cap", "1000"])
+        report, out, *_ = self.run_reaper(10, 0.2, "yes", options=["--output-cap", "1000"])
         self.assertIs(report["flood"], True)
         self.assertEqual(len(out), 1000)
 
     def test_spawn_error(self):
-        report, *_ = self.run_shim(10, 0.2, "/nonexistent/driver")
+        report, *_ = self.run_reaper(10, 0.2, "/nonexistent/driver")
         self.assertEqual(set(report), {"launch", "exit", "spawn_error"})
         self.assertIn("/nonexistent/driver", report["spawn_error"])
 

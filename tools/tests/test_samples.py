@@ -4,16 +4,17 @@ import re
 import tomllib
 import unittest
 
-from mpspec_runner import cases, samples
+from mpspec_runner.checkout import ROOT, SAMPLES, SPEC
+from mpspec_runner.spec import cases
 
 
 def sample_dirs():
-    return sorted(p for p in samples.SAMPLES.iterdir() if (p / "sample.toml").exists())
+    return sorted(p for p in SAMPLES.iterdir() if (p / "sample.toml").exists())
 
 
 class SamplesTest(unittest.TestCase):
     def test_every_sample_is_a_bug_the_spec_catches(self):
-        ids = {c.id for c in map(cases.load, cases.discover([cases.SPEC]))}
+        ids = {c.id for c in map(cases.load, cases.discover([SPEC]))}
         for folder in sample_dirs():
             meta = tomllib.loads((folder / "sample.toml").read_text(encoding="utf-8"))
             self.assertTrue(meta.get("bug"), folder.name)
@@ -24,7 +25,7 @@ class SamplesTest(unittest.TestCase):
             self.assertTrue(caught, f"{folder.name}: no case is listed as breaking")
 
     def test_the_readme_counts_every_sample(self):
-        readme = (cases.ROOT / "README.md").read_text(encoding="utf-8")
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
         n = len(sample_dirs())
         figures = re.findall(r"(\d+) of (\d+) sample bugs are caught", readme)
         self.assertEqual(figures, [(str(n), str(n))])

@@ -1,4 +1,4 @@
-"""The sandbox of a run (tools/mpspec_runner/execute.py), with made-up adapters: a run that
+"""The sandbox of a run (tools/mpspec_runner/sandbox/), with made-up adapters: a run that
 uses too much memory is stopped and said so, and nothing of it is left."""
 import os
 import socket
@@ -8,9 +8,13 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from mpspec_runner import cases, execute
+from mpspec_runner.checkout import SPEC
+from mpspec_runner.sandbox import play as execute
+from mpspec_runner.sandbox.cgroups import cgroup_root
+from mpspec_runner.sandbox.isolation import isolation
+from mpspec_runner.spec import cases
 
-CASE = cases.load(cases.SPEC / "10.4.5-join" / "join-waits.toml")
+CASE = cases.load(SPEC / "10.4.5-join" / "join-waits.toml")
 HOG = """#!/usr/bin/env python3
 import sys
 block = bytearray(256 << 20)
@@ -30,7 +34,7 @@ def play(script, sandbox=execute.DEFAULT_SANDBOX):
         return execute.play(CASE, adapter, 0.2, sandbox=sandbox)
 
 
-@unittest.skipIf(execute.cgroup_root("memory") is None, "no writable memory cgroup here")
+@unittest.skipIf(cgroup_root("memory") is None, "no writable memory cgroup here")
 class MemoryLimitTest(unittest.TestCase):
     def play(self, memory_max):
         return play(HOG, execute.Sandbox(memory_max=memory_max))
@@ -56,7 +60,7 @@ cat "$1" > /dev/null && echo "read the scenario"
 """
 
 
-@unittest.skipUnless(execute.isolation().startswith("namespace"), "runs share the host's /tmp here")
+@unittest.skipUnless(isolation().startswith("namespace"), "runs share the host's /tmp here")
 class PrivateTmpTest(unittest.TestCase):
     def test_a_run_has_its_own_tmp_and_shm_and_leaves_nothing_there(self):
         mark = f"{os.getpid()}"
@@ -84,7 +88,7 @@ while True:
 """
 
 
-@unittest.skipIf(execute.cgroup_root("pids") is None, "no writable pids cgroup here")
+@unittest.skipIf(cgroup_root("pids") is None, "no writable pids cgroup here")
 class ForkBombTest(unittest.TestCase):
     def test_a_fork_bomb_is_stopped_and_said_so_not_a_fault_of_the_harness(self):
         # The reaper once read each command line of the bomb while it still forked: every
@@ -105,7 +109,7 @@ print("bound")
 """
 
 
-@unittest.skipUnless(execute.isolation() == "namespace", "no network namespace here")
+@unittest.skipUnless(isolation() == "namespace", "no network namespace here")
 class NetworkNamespaceTest(unittest.TestCase):
     def test_a_run_binds_an_abstract_socket_name_the_host_holds(self):
         name = f"mpspec-net-test-{os.getpid()}"

@@ -1,4 +1,4 @@
-"""Taking a submission (tools/mpspec_runner/unpack.py): links, special files and bombs are
+"""Taking a submission (tools/mpspec_runner/grading/unpack.py): links, special files and bombs are
 refused with a clear message before anything is copied or extracted."""
 import io
 import os
@@ -8,7 +8,7 @@ import unittest
 import zipfile
 from pathlib import Path
 
-from mpspec_runner import unpack
+from mpspec_runner.grading import unpack
 
 HEADER = "include/mp/process.hpp"
 

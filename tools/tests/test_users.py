@@ -1,10 +1,10 @@
-"""Each grading's own user (users.py): distinct while held, and nothing of it survives."""
+"""Each grading's own user (sandbox/users.py): distinct while held, and nothing of it survives."""
 import os
 import subprocess
 import time
 import unittest
 
-from mpspec_runner import users
+from mpspec_runner.sandbox import users
 
 
 def running_as(uid):

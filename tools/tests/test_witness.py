@@ -1,5 +1,5 @@
-"""What the kernel saw of a run (witness.py) and the trace checked against it (crosscheck.py):
-made-up adapters for the first, made-up traces for the second."""
+"""What the kernel saw of a run (sandbox/witness.py) and the trace checked against it
+(judge/crosscheck.py): made-up adapters for the first, made-up traces for the second."""
 import os
 import platform
 import stat
@@ -8,9 +8,12 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from mpspec_runner import cases, crosscheck, execute
+from mpspec_runner.checkout import SPEC
+from mpspec_runner.judge import crosscheck
+from mpspec_runner.sandbox import play as execute
+from mpspec_runner.spec import cases
 
-CASE = cases.load(cases.SPEC / "10.4.5-join" / "join-waits.toml")
+CASE = cases.load(SPEC / "10.4.5-join" / "join-waits.toml")
 FORKS = f"""#!{sys.executable}
 import os
 pid = os.fork()

@@ -1,0 +1,189 @@
+"""The command line: run cases on adapters, print verdicts, end with "N passed, N failed".
+It only parses and prints; `run.runner` runs and judges."""
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..checkout import DRIVERS, ROOT, SPEC
+from ..grading import build, samples
+from ..judge.verdict import Verdict
+from ..run.adapters import ORACLE, Adapter, expectations, expected_failures_file, find_adapter
+from ..run.results import results_document
+from ..run.runner import RunOptions, interrupt_on_sigterm, run_cases
+from ..sandbox.calibrate import calibrate
+from ..sandbox.isolation import isolation
+from ..sandbox.play import no_core_dumps
+from ..spec import cases as casemod
+from ..spec.lint import lint
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(prog="tools/run_case.py", description=__doc__)
+    ap.add_argument("paths", nargs="*", help="case files or folders (default with --all: spec/)")
+    ap.add_argument("--adapter", action="append", default=[],
+                    help="adapter name (conformance/drivers/*/NAME), path, or NAME=PATH; repeatable")
+    ap.add_argument("--expected-failures", metavar="FILE",
+                    help="TOML file whose [expected_failures] table lists the case ids the "
+                         "adapters are known to fail (default: conformance/expected-failures/"
+                         "NAME.toml for each adapter, when it exists)")
+    ap.add_argument("--impl", metavar="DIR", action="append", default=[],
+                    help="build the C++ driver against this implementation directory (or a "
+                         "conformance/samples/ folder) and run it as an adapter; repeatable")
+    ap.add_argument("--results", metavar="FILE", help="also write every verdict as JSON "
+                    "(the input of the matrix and the grader)")
+    ap.add_argument("--list", action="store_true",
+                    help="print id, section, level and file of each case, tab-separated")
+    ap.add_argument("--save-unit", metavar="FILE",
+                    help="only measure the time unit and write it to FILE (runs that find it "
+                         "through MPSPEC_TIME_UNIT_FILE then skip their own calibration)")
+    ap.add_argument("--all", action="store_true", help="every case under spec/")
+    ap.add_argument("--lint", action="store_true", help="check every case file against spec/vocabulary.toml")
+    ap.add_argument("--python", help="interpreter for the cpython-* adapters (default: python3)")
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="cases run in parallel (default 2)")
+    ap.add_argument("-k", dest="keyword", help="only cases whose id or path contains this")
+    ap.add_argument("--oracle", default=ORACLE, help=f"adapter shown as 'what CPython did' (default {ORACLE})")
+    ap.add_argument("--oracle-python", metavar="PY",
+                    help="the oracle's interpreter (default: python3 on PATH, whatever --python is)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every check and the raw output")
+    return ap.parse_args(argv)
+
+
+def main(argv):
+    args = parse(argv)
+    if args.save_unit:
+        unit = calibrate(args.python)
+        Path(args.save_unit).write_text(f"{unit}\n", encoding="utf-8")
+        print(f"mpspec: 1 unit = {unit:.3f} s, written to {args.save_unit}")
+        return 0
+    try:
+        loaded, problems = load_cases(args)
+        answered = answer_lint_or_list(args, loaded, problems)
+        if answered is not None:
+            return answered
+        adapters = resolve_adapters(args)
+    except UsageError as e:
+        print(e, file=sys.stderr)
+        return 2
+    interrupt_on_sigterm()
+    no_core_dumps()
+    options = RunOptions(unit=calibrate(args.python), python=args.python,
+                              oracle=args.oracle, oracle_python=args.oracle_python,
+                              verbose=args.verbose)
+    print(f"mpspec: {len(loaded)} cases, adapters {', '.join(a.name for a in adapters)}, "
+          f"1 unit = {options.unit:.3f} s, isolation {isolation()}, {args.jobs} jobs",
+          flush=True)
+    results = []
+    try:
+        for adapter in adapters:
+            results += run_cases(loaded, adapter, options, args.jobs,
+                                      on_result=lambda r: print(r.text, flush=True))
+    except KeyboardInterrupt:
+        print("mpspec: interrupted; every run under way was stopped and cleaned up",
+              file=sys.stderr)
+        return 130
+    if args.results:
+        document = results_document(loaded, adapters, results, options.unit, args.python)
+        Path(args.results).write_text(json.dumps(document, indent=1), encoding="utf-8")
+    print_totals(results, many=len(adapters) > 1 or len(loaded) > 1)
+    return 1 if any(r.verdict.is_failure for r in results) else 0
+
+
+class UsageError(Exception):
+    """Bad arguments or case files: printed, exit 2."""
+
+
+def load_cases(args):
+    """The cases to run, and the lint's findings about them."""
+    paths = args.paths or ([str(SPEC)] if args.all or args.lint else [])
+    if not paths:
+        raise UsageError("nothing to run: name case files or folders, or --all")
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such case file or folder: {', '.join(missing)}")
+    loaded, problems = [], []
+    for f in casemod.discover(paths):
+        try:
+            loaded.append(casemod.load(f))
+        except Exception as e:  # noqa: BLE001 - a broken file is a lint finding
+            problems.append(f"{f}: cannot read: {e}")
+    if args.keyword:
+        loaded = [c for c in loaded if args.keyword in c.id or args.keyword in c.rel]
+    return loaded, problems + lint(loaded)
+
+
+def answer_lint_or_list(args, loaded, problems):
+    """The exit code when --lint or --list was asked (and answered here), else None."""
+    if args.lint:
+        print("\n".join([*problems, f"{len(loaded)} case files, {len(problems)} problems"]))
+        return 1 if problems else 0
+    if problems:
+        raise UsageError("\n".join([*problems, "the cases do not pass the lint; fix them "
+                                     "first (--lint)"]))
+    if args.list:
+        for c in loaded:
+            print(f"{c.id}\t{c.data.get('section', '')}\t{c.level}\t{c.rel}")
+        return 0
+    return None
+
+
+def resolve_adapters(args):
+    """The adapters named by --adapter and built by --impl, with their expected failures."""
+    adapters = []
+    for spec in args.adapter or ([] if args.impl else [ORACLE]):
+        name, _, given = spec.partition("=") if "=" in spec else (None, None, spec)
+        path = find_adapter(given)
+        if path is None:
+            raise UsageError(f"no adapter {given!r} (looked in {DRIVERS}/*/)")
+        adapters.append(Adapter(name or Path(given).name, path))
+    for given in args.impl:
+        name = Path(given).resolve().name
+        adapters.append(Adapter(name, build_impl(given, name), source=given))
+    try:
+        return [Adapter(a.name, a.path, a.source,
+                        *expectations(expectations_file(a, args.expected_failures)))
+                for a in adapters]
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read the expected failures: {e}") from e
+
+
+def expectations_file(adapter, given):
+    """Where an adapter's known failures are listed: the file the user named (it must
+    exist), a sample's sample.toml, or conformance/expected-failures/NAME.toml."""
+    if given:
+        if not Path(given).exists():
+            raise FileNotFoundError(f"no expected-failures file {given}")
+        return Path(given)
+    if adapter.source and samples.is_sample(adapter.source):
+        return Path(adapter.source) / "sample.toml"
+    return expected_failures_file(adapter.name)
+
+
+def print_totals(results, many):
+    count = {v: sum(1 for r in results if r.verdict == v) for v in Verdict}
+    if count[Verdict.OPTIONAL] or many:
+        earned = sum(r.case.weight for r in results if r.verdict == Verdict.PASS)
+        weight = sum(r.case.weight for r in results)
+        print(f"weight {earned}/{weight}, {count[Verdict.OPTIONAL]} MAY cases not met "
+              "(not failures)")
+    xfail = f", {count[Verdict.XFAIL]} failed as expected" if count[Verdict.XFAIL] else ""
+    harness = (f", {count[Verdict.HARNESS]} not judged (harness faults)"
+               if count[Verdict.HARNESS] else "")
+    failed = sum(1 for r in results if r.verdict.is_failure)
+    print(f"{count[Verdict.PASS]} passed, {failed} failed{xfail}{harness}")
+
+
+def build_impl(given, name):
+    """The driver built against an implementation or sample directory."""
+    scratch = Path(os.environ.get("MPSPEC_IMPL_BUILD", ROOT / "build" / "impl")) / name
+    print(f"mpspec: building the C++ driver against {given} in {scratch}", flush=True)
+    try:
+        impl_dir = build.implementation_dir(given, scratch)
+    except (OSError, RuntimeError) as e:
+        raise UsageError(f"cannot use {given}: {e}") from e
+    built = build.build_driver(impl_dir, scratch / "build")
+    if not built.ok:
+        raise UsageError(f"{built.output[-4000:]}\n{given} does not build; the compiler's "
+                         "output is above")
+    return built.driver

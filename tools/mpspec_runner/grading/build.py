@@ -1,0 +1,86 @@
+"""Builds the C++ driver against an implementation directory (a submission, a sample or the
+reference) with the project's own CMake function, in a build folder of its own."""
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..checkout import DRIVER_SOURCE
+from ..sandbox.sessions import session
+from . import samples
+
+BUILD_TIMEOUT = 600  # seconds; a build that takes longer is reported, not waited for
+
+
+@dataclass
+class Build:
+    ok: bool
+    driver: Path | None
+    output: str  # what the compiler and CMake printed
+    impl_dir: Path
+
+    def diagnostics(self, kind="warning"):
+        """The compiler's `kind` lines about the implementation's own files."""
+        return [line for line in self.output.splitlines()
+                if f": {kind}: " in line and str(self.impl_dir) in line]
+
+
+def implementation_dir(given, scratch):
+    """A directory in the API.md layout for `given`: itself, or a sample made concrete."""
+    if samples.is_sample(given):
+        return samples.materialize(given, Path(scratch) / "src")
+    return Path(given).resolve()
+
+
+def ccache_env(impl_dir, build_dir):
+    """The environment that lets ccache share objects between builds in different folders:
+    paths under the folder holding both the implementation and the build are hashed relative
+    to it, and the build folder itself (only in the debug info's cwd) is not hashed. Without
+    this every grading compiled the driver from scratch (7 % hits)."""
+    base = os.path.commonpath([impl_dir, build_dir])
+    return dict(os.environ, CCACHE_BASEDIR=base, CCACHE_NOHASHDIR="1")
+
+
+def run_step(cmd, timeout, env=None, user=None, cgroup=None, cwd=None):
+    """(exit code or None on timeout, output) of one build command. It runs in a session of
+    its own, so that at its time limit (or Ctrl-C) the compilers it started go with it; as
+    `user` if given, and in `cgroup` (joined before the command starts: a shell stands in
+    for preexec_fn, which is unsafe in the grader's threads)."""
+    as_user = {} if user is None else {"user": user, "group": user, "extra_groups": []}
+    if cgroup is not None:
+        cmd = ["/bin/sh", "-c", 'echo 0 > "$0" && exec "$@"', str(cgroup / "cgroup.procs"), *cmd]
+    with session(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         errors="replace", env=env, cwd=cwd,
+                         **as_user) as proc:
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, ""
+    return proc.returncode, out
+
+
+def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_SOURCE, env=None,
+                 user=None, cgroup=None):
+    """The driver built against `impl_dir` in `build_dir` (made if need be). By default, as
+    the caller, with the caller's ccache; the grader passes the driver's `source` (a copy),
+    the `env` (its cache settings) and the `user` and `cgroup` to build as
+    (workspace.py)."""
+    impl_dir, build_dir = Path(impl_dir).resolve(), Path(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    configure = ["cmake", "-S", str(source), "-B", str(build_dir),
+                 f"-DMP_IMPL_DIR={impl_dir}", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                 f"-DMP_SANITIZE={'ON' if sanitize else 'OFF'}"]
+    if shutil.which("ccache"):  # samples and resubmissions share most files with the reference
+        configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
+    build = ["cmake", "--build", str(build_dir), "-j", str(jobs or os.cpu_count() or 1)]
+    output, env = [], env or ccache_env(impl_dir, build_dir.resolve())
+    for cmd in (configure, build):
+        code, out = run_step(cmd, BUILD_TIMEOUT, env, user, cgroup, build_dir)
+        if code is None:
+            output.append(f"the build took longer than {BUILD_TIMEOUT} s and was stopped")
+            return Build(False, None, "\n".join(output), impl_dir)
+        output.append(out)
+        if code != 0:
+            return Build(False, None, "\n".join(output), impl_dir)
+    return Build(True, build_dir / "mpspec_driver_impl", "\n".join(output), impl_dir)

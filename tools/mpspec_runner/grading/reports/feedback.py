@@ -1,0 +1,67 @@
+"""feedback.md, for the student: the score, the most likely cause, points by section, the
+likely causes, each failed claim with what was expected and observed and the command that
+reproduces it, sanitizer reports and compiler warnings."""
+from ...judge import causes
+from .tally import by_section, cause_groups, cause_lines, failed, hidden_numbers
+
+
+MAX_COMPILER_LINES = 60
+REPRODUCE_NOTE = (
+    "Run the command from your own mpspec checkout, with `path/to/your/submission` replaced "
+    "by your submission's folder (the one holding `include/` and `src/`). Cases measure time "
+    "in *units* calibrated to the machine: your grading used 1 unit = {unit:.3f} s, which "
+    "`MPSPEC_TIME_UNIT` fixes; leave it out and your machine calibrates its own.")
+
+
+def feedback(g, rubric):
+    out = [f"# Feedback: {g.name}", "", f"**Score: {g.score:g} / {g.max_score:g}**", ""]
+    headline = causes.headline(cause_groups(g), len(failed(g)))
+    if headline:
+        out += [f"**Most likely cause:** {headline}", ""]
+    if g.problem:
+        out += [f"The submission could not be graded: {g.problem}.", ""]
+    out += [*g.notes, ""] if g.notes else []
+    if not g.build_ok and g.build_output:
+        errors = [line for line in g.build_output.splitlines() if "error" in line]
+        out += ["## The compiler's errors", "", "```", *errors[:MAX_COMPILER_LINES], "```", ""]
+    if g.results:
+        out += ["## By section", "", "| section | points | cases passed |", "| --- | --- | --- |"]
+        for section, (earned, most, passed, n) in by_section(g).items():
+            out.append(f"| {section} | {earned:.1f} / {most:.1f} | {passed} / {n} |")
+        out.append("")
+    bad = failed(g)
+    if bad:
+        out += ["## Likely causes", "",
+                "Failures grouped by the symptom they share; fixing the first group's cause "
+                "often fixes every case in it.", ""]
+        out += [f"- {line}" for line in cause_lines(g)] + [""]
+        out += ["## Failed claims", "",
+                "Each block says what the specification claims, where it comes from, what was "
+                "expected and what your implementation did, and the command that reproduces it "
+                "on your machine. " + REPRODUCE_NOTE.format(unit=g.unit), ""]
+    numbers = hidden_numbers(g)
+    for r in bad:
+        lost = r.max_points - r.points
+        if r.hidden:
+            out += [f"### Hidden case {numbers[r.case.id]} ({r.case.data.get('section', '')}): "
+                    f"{r.verdict.lower()}, -{lost:.1f} points", ""]
+            continue
+        d = r.case.data
+        out += [f"### {r.case.id}: -{lost:.1f} points ({r.verdict.lower()})", "",
+                f"- **Claim** ({d.get('level', 'MUST')}): {d.get('claim', '')}",
+                f"- **Section**: {d.get('section', '')}"
+                + (f", the seed's `{d['example']}`" if d.get("example") else ""),
+                f"- **Case file**: `{r.case.rel}`", "", "```", r.details, "```", ""]
+    if g.sanitizer:
+        out += ["## AddressSanitizer / UndefinedBehaviorSanitizer", "",
+                "The cases ran again with a sanitizer build; these reports point at memory errors "
+                "or undefined behaviour even where the case passed:", ""]
+        out += [f"- `{case}`: `{report}`" if case not in numbers else
+                f"- hidden case {numbers[case]}: `{report}`" for case, report in g.sanitizer]
+        out.append("")
+    if g.warnings:
+        out += ["## Compiler warnings", "", "```", *g.warnings[:MAX_COMPILER_LINES], "```", ""]
+    penalties = rubric.get("penalties", {})
+    if any(penalties.values()):
+        out += [f"Penalties: {penalties}", ""]
+    return "\n".join(out)

@@ -1,0 +1,57 @@
+"""The rubric (spec/rubric.toml): points per case by level and section, partial credit,
+hidden cases and penalties; a grading's results scored with it."""
+import tomllib
+from pathlib import Path
+
+from ..checkout import SPEC
+from ..judge import causes
+from ..judge.verdict import Verdict
+from .record import CaseResult
+
+RUBRIC = SPEC / "rubric.toml"
+
+
+def load_rubric(path):
+    rubric = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    rubric.setdefault("levels", {})
+    rubric.setdefault("sections", {})
+    rubric.setdefault("partial_credit", {"mode": "none"})
+    rubric.setdefault("hidden", {"cases": []})
+    rubric.setdefault("penalties", {})
+    return rubric
+
+
+def case_points(case, rubric):
+    return (case.weight * rubric["levels"].get(case.level, 1.0)
+            * rubric["sections"].get(case.data.get("section", ""), 1.0))
+
+
+def credit(result, rubric):
+    if result.verdict.earns_credit:
+        return 1.0
+    partial = rubric["partial_credit"]
+    if partial.get("mode") == "checks" and result.verdict == Verdict.FAIL and result.checks:
+        checks = result.checks
+        return partial.get("fraction", 0.5) * sum(c.ok for c in checks) / len(checks)
+    return 0.0
+
+
+def score(g, results, rubric):
+    """Points per case, scaled so that the cases sum to max_score; g.score before penalties."""
+    hidden = set(rubric["hidden"].get("cases", []))
+    total = sum(case_points(r.case, rubric) for r in results) or 1.0
+    scale = g.max_score / total
+    for r in results:
+        most = case_points(r.case, rubric) * scale
+        g.results.append(CaseResult(r.case, r.verdict, most * credit(r, rubric), most, r.text,
+                                    r.case.id in hidden,
+                                    "" if r.verdict.earns_credit else causes.symptom(r)))
+    g.score = sum(r.points for r in g.results)
+
+
+def penalized(g, rubric):
+    """The score less the rubric's penalties (per distinct sanitizer report and per compiler
+    warning), never below 0, to two decimals."""
+    penalty = (rubric["penalties"].get("sanitizer_report", 0) * len({r for _, r in g.sanitizer})
+               + rubric["penalties"].get("compiler_warning", 0) * len(g.warnings))
+    return round(max(0.0, g.score - penalty), 2)

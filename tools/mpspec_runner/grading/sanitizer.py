@@ -1,0 +1,49 @@
+"""The sanitizer run: the cases again with an AddressSanitizer + UndefinedBehaviorSanitizer
+build, whose reports become feedback (its verdicts are not graded)."""
+import re
+from dataclasses import replace
+
+from ..run.adapters import Adapter
+from ..run.runner import run_cases
+from ..sandbox.play import Sandbox
+from .folders import staged
+from .record import phase
+from .workspace import warm
+
+PIDS_MAX = 128  # as the graded run's (submission.py)
+# The sanitizer run's options come from the grader: the environment overrides what a
+# submission's own __asan_default_options says (a log_path would hide its reports).
+SANITIZER_SANDBOX = Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, env={
+    "ASAN_OPTIONS": "log_path=stderr:detect_leaks=1:abort_on_error=0:halt_on_error=1",
+    "UBSAN_OPTIONS": "log_path=stderr:print_stacktrace=1:halt_on_error=0"})
+
+
+# The sanitizer run's verdicts are not graded, and its cases mostly wait: it may load the
+# machine more than the graded run, whose timing claims need the margins they were proven with.
+SANITIZER_JOBS = 2  # times -j
+
+
+ADDRESS = re.compile(r"0x[0-9a-f]+")
+SANITIZER_REPORT = re.compile(r"(ERROR: (Address|Leak)Sanitizer: .*|.*: runtime error: .*)")
+
+
+def sanitizer_findings(g, ws, loaded, options, jobs):
+    """(case id, report) for every sanitizer report the cases provoke; verdicts of this run
+    are not graded, since the sanitizer's own output changes what a case sees."""
+    warm(sanitize=True)
+    with phase(g, "sanitizer build"):
+        built = ws.build(sanitize=True)
+    if not built.ok:
+        return [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
+    found = []
+    sandbox = replace(SANITIZER_SANDBOX, user=ws.uid)
+    with staged(built.driver, g.name, ws.uid) as driver, phase(g, "sanitizer cases"):
+        results = run_cases(loaded, Adapter("sanitized", driver),
+                                 replace(options, oracle=None, sandbox=sandbox),
+                                 SANITIZER_JOBS * jobs)
+    for r in results:
+        for line in r.observation.stderr if r.observation else []:
+            m = SANITIZER_REPORT.search(line)
+            if m:  # addresses differ from run to run; the report does not
+                found.append((r.case.id, ADDRESS.sub("0x…", m.group(1).strip())))
+    return sorted(set(found))

@@ -1,0 +1,125 @@
+"""One submission graded: unpacked, built and run as a user of its own (a lease), scored
+with the rubric, then run again under the sanitizers. A fault of the grader leaves the
+grade without a score (`harness`): it is never the student's."""
+import tarfile
+import time
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+from ..judge import crosscheck
+from ..judge.verdict import Verdict
+from ..run.adapters import Adapter
+from ..run.results import results_document
+from ..run.runner import RunOptions, fault_text, run_cases
+from ..sandbox import users
+from ..sandbox.play import Sandbox
+from . import unpack, workspace
+from .folders import private_folder, staged
+from .names import submission_name
+from .record import Grade, phase
+from .rubric import penalized, score
+from .sanitizer import sanitizer_findings
+
+# No case needs more than a dozen processes; a lower cap than the runner's stops a
+# submission's fork bomb sooner and with less damage to gradings running beside it.
+PIDS_MAX = 128
+# Each grading fills in its own user (users.py): the runs of two gradings cannot meet.
+SANDBOX = Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, witness=True)
+
+
+STUDENT_PATH = "path/to/your/submission"  # in reproduce lines; feedback.md explains it
+
+
+def fork_bomb(result):
+    """Why grading stops after this result, if it does: a bomb loads the whole machine even
+    when contained, and gradings beside it would suffer."""
+    obs = result.observation
+    if obs is not None and obs.report.get("pids_limit"):
+        return (f"case {result.case.id} created processes without end (a fork bomb), so "
+                "grading stopped there")
+    return None
+
+
+def grade_one(submission, rubric, loaded, opts, progress=lambda *_: None, name=None):
+    """The grade of one submission. A fault of the grader (an exception, a run the harness
+    could not carry out) leaves `harness` set and no score: it is never the student's."""
+    g = Grade(name=name or submission_name(submission), source=str(submission))
+    g.max_score = float(rubric.get("max_score", 100))
+    t0 = time.monotonic()
+    try:
+        grade_steps(g, Path(submission), rubric, loaded, opts, progress)
+    except Exception as e:  # noqa: BLE001 - one broken grading must not end the batch
+        g.harness = fault_text(e)
+    g.seconds = time.monotonic() - t0
+    return g
+
+
+def grade_steps(g, src, rubric, loaded, opts, progress):
+    scratch = private_folder(Path(opts.build_root) / g.name)
+    try:
+        with phase(g, "unpack"):
+            impl = unpack.unpack(src, scratch / "unpacked")
+    except (OSError, ValueError, RuntimeError, tarfile.TarError, zipfile.BadZipFile) as e:
+        g.problem = str(e)
+        return
+    g.flags = unpack.harness_references(impl)
+    with phase(g, "shared cache warm-up"):
+        workspace.warm()
+    with users.lease() as uid, workspace.workspace(scratch / "unpacked", impl, uid) as ws:
+        build_and_run(g, ws, rubric, loaded, opts, progress)
+
+
+def build_and_run(g, ws, rubric, loaded, opts, progress):
+    """The submission built and its cases run as the grading's own user (`ws.uid`)."""
+    progress(g.name, "building")
+    with phase(g, "build"):
+        built = ws.build()
+    g.build_ok, g.build_output = built.ok, built.output
+    g.warnings = built.diagnostics("warning")
+    if not built.ok:
+        g.problem = "the submission does not build"
+        return
+    g.unit = opts.unit
+    options = RunOptions(unit=opts.unit, sandbox=replace(SANDBOX, user=ws.uid))
+    progress(g.name, "running")
+    with staged(built.driver, g.name, ws.uid) as driver, phase(g, "cases"):
+        # The reproduce lines are for the student's own checkout, not the grader's folders.
+        results = run_all(g.name, Adapter(g.name, driver, source=STUDENT_PATH), loaded,
+                          options, opts.jobs, progress)
+    faults = [r for r in results if r.verdict == Verdict.HARNESS]
+    if faults:
+        g.harness = f"{len(faults)} cases could not be run by the grader; the first:\n{faults[0].text}"
+        return
+    score(g, results, rubric)
+    g.verdicts = results_document(loaded, [Adapter(g.name, driver)], results,
+                                       options.unit)
+    g.flags += tampered(results)
+    bombed = any(fork_bomb(r) for r in results)
+    if opts.sanitize and bombed:
+        g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
+    elif opts.sanitize:
+        progress(g.name, "sanitizer build")
+        g.sanitizer = sanitizer_findings(g, ws, loaded, options, opts.jobs)
+    g.score = penalized(g, rubric)
+
+
+def tampered(results):
+    """For the instructor: every case whose run the kernel contradicts, or that ran another
+    program or made a forbidden system call (witness.py); the case has failed already."""
+    found = [f"{r.case.id}: {c.observed}" for r in results for c in r.checks
+             if c.name == crosscheck.NAME and not c.ok]
+    found += [f"{r.case.id}: {r.observation.note}" for r in results if r.observation and (
+        r.observation.report.get("witness", {}).get("exec")
+        or r.observation.report.get("witness", {}).get("forbidden"))]
+    return found
+
+
+def run_all(name, adapter, loaded, options, jobs, progress):
+    done = []
+
+    def show(_result):
+        done.append(_result)
+        progress(name, f"case {len(done)}/{len(loaded)}")
+
+    return run_cases(loaded, adapter, options, jobs, on_result=show, stop_after=fork_bomb)

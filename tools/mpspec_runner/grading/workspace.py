@@ -1,0 +1,158 @@
+"""Where and as whom a grading builds a submission's driver.
+
+A build reads what the submission names (`#include "/etc/shadow"`, `.incbin`), so it runs as
+the grading's own user (sandbox/users.py), never as root. It works in a folder under /tmp (the
+checkout may lie in a folder only root can enter) holding copies that user can read: the
+submission (root's, read-only to it) and the driver's sources, and a build folder of its
+own, closed again once built, so the submission's runs cannot touch what the next build
+reads. The build has a memory cgroup, and whatever it leaves running is killed with its user.
+
+Compiled objects are shared through ccache, read-only: the shared cache is filled only by
+`warm`, root building the reference in the same layout, so a sample or a submission that
+keeps most of the reference's files reuses its objects (a driver build falls from about
+30 s to about 3 s), and nothing one submission compiled, or its runs wrote, reaches another
+submission's build. Each build's own cache lives in its build folder and goes with it."""
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..checkout import DRIVER_SOURCE, REFERENCE, ROOT
+from ..sandbox import users
+from ..sandbox.cgroups import make_cgroup, memory_limit_file, remove_cgroup
+from ..sandbox.environment import clean_env
+from . import build, samples
+
+SHARED_CACHE = Path(os.environ.get("MPSPEC_SHARED_CCACHE", "/var/cache/mpspec/ccache"))
+BUILD_MEMORY = 4 << 30  # bytes: ten times what the heaviest honest driver build takes
+DRIVER_FILES = [*sorted(DRIVER_SOURCE.glob("*.?pp")), DRIVER_SOURCE / "CMakeLists.txt",
+                *sorted((ROOT / "cmake").glob("*.cmake"))]
+
+
+class Workspace:
+    """The grading's folder under /tmp: `unpacked/` (the submission), `driver/` (the
+    driver's sources), and a build folder per build."""
+
+    def __init__(self, root, impl, uid):
+        self.root, self.impl, self.uid = root, impl, uid
+        self.source = root / "driver" / DRIVER_SOURCE.relative_to(ROOT)
+
+    def build(self, sanitize=False, shared=None):
+        """Builds the driver as the grading's user; `shared` makes this a trusted build that
+        fills the shared cache (warm's, as root)."""
+        folder = self.root / ("asan" if sanitize else "build")
+        folder.mkdir(mode=0o700)
+        (folder / "tmp").mkdir()
+        if self.uid is not None:
+            for path in (folder, folder / "tmp"):
+                os.chown(path, self.uid, self.uid)
+        env = dict(clean_env(), HOME=str(folder), TMPDIR=str(folder / "tmp"),
+                   CCACHE_DIR=str(folder / "ccache"), CCACHE_BASEDIR=str(self.root),
+                   CCACHE_NOHASHDIR="1")
+        if shared:
+            env.update(CCACHE_SECONDARY_STORAGE=f"file:{shared}", CCACHE_UMASK="022")
+        elif cache_ready():
+            env.update(CCACHE_SECONDARY_STORAGE=f"file:{SHARED_CACHE}|read-only")
+        memory = make_cgroup(
+            "memory", (memory_limit_file("memory"), BUILD_MEMORY), user=self.uid)
+        try:
+            built = build.build_driver(self.impl, folder, sanitize, source=self.source, env=env,
+                                       user=self.uid, cgroup=memory)
+        finally:
+            if self.uid is not None:
+                users.kill_all_of(self.uid)  # a compiler that left its session, too
+            if memory is not None:
+                remove_cgroup(memory)
+        close(folder)
+        return built
+
+
+@contextlib.contextmanager
+def workspace(unpacked, impl, uid):
+    """A Workspace for the implementation `impl` (inside the folder `unpacked`), for `uid`
+    (None: the grader's own user); removed when the block ends."""
+    root = Path(tempfile.mkdtemp(prefix="mpspec-build-"))
+    try:
+        os.chmod(root, 0o711)  # the user passes through to its own folders only
+        shutil.copytree(unpacked, root / "unpacked")
+        driver = root / "driver"
+        for path in DRIVER_FILES:
+            copy = driver / path.relative_to(ROOT)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
+        for top in (root / "unpacked", driver):
+            readable_by(top, uid)
+        yield Workspace(root, root / "unpacked" / Path(impl).relative_to(unpacked), uid)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def readable_by(top, uid):
+    """Everything under `top` readable, nothing writable, and `top` itself closed to every
+    user but root and `uid` (through its group)."""
+    for folder, dirs, files in os.walk(top):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    os.chown(top, 0 if uid is not None else -1, uid if uid is not None else -1)
+    os.chmod(top, 0o750 if uid is not None else 0o755)
+
+
+def close(folder):
+    """Root's again and closed to all: the submission's runs, as the same user, cannot
+    change the build's files or plant any for the next one."""
+    if os.geteuid() == 0:
+        os.chown(folder, 0, 0)
+    os.chmod(folder, 0o700)
+
+
+def cache_ready():
+    """True if the shared cache exists and only root can write it (a cache another user can
+    write could hand one submission's build objects another made)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        info = os.lstat(SHARED_CACHE)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o022
+
+
+def warm(sanitize=False):
+    """Fills the shared cache from the reference, built by root in a workspace's layout
+    (unpacked/submission, as unpack.py lays out every submission). Once per version of the
+    reference, the driver and the compiler: a stamp file says it is done."""
+    if os.geteuid() != 0 or not shutil.which("ccache"):
+        return
+    try:
+        SHARED_CACHE.mkdir(mode=0o755, parents=True, exist_ok=True)
+    except OSError:  # a read-only /var: builds then compile everything, nothing worse
+        return
+    if not cache_ready():
+        return
+    stamp = SHARED_CACHE / f"warm-{inputs_digest(sanitize)}"
+    with open(SHARED_CACHE / "warm.lock", "w", encoding="ascii") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two gradings starting at once warm it once
+        if stamp.exists():
+            return
+        with tempfile.TemporaryDirectory(prefix="mpspec-warm-") as tmp:
+            unpacked = Path(tmp) / "unpacked"
+            impl = samples.materialize_reference(unpacked / "submission")
+            with workspace(unpacked, impl, None) as ws:
+                if ws.build(sanitize, shared=SHARED_CACHE).ok:
+                    stamp.touch()
+
+
+def inputs_digest(sanitize):
+    """What the reference's objects depend on: its files, the driver's, the compiler."""
+    h = hashlib.sha256(b"unpacked/submission " + (b"asan" if sanitize else b"plain"))
+    for path in [*sorted(REFERENCE.rglob("*.?pp")), *DRIVER_FILES]:
+        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    h.update(subprocess.run(["c++", "--version"], capture_output=True, check=False).stdout)
+    return h.hexdigest()[:20]

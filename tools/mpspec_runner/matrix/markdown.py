@@ -1,0 +1,43 @@
+"""The matrix as Markdown (matrix.md), and the per-adapter summary the README shows."""
+from .results import SYMBOL, differences, legend, sections, table, title, versions
+
+
+def markdown(results):
+    cells, names, totals = table(results)
+    label = versions(results)
+    out = ["# mpspec conformance matrix", "",
+           f"{results.get('date') or ''} · 1 time unit = {results.get('unit')} s · "
+           f"isolation: {results.get('isolation')}", "", "Legend: " + legend(), "",
+           "Columns: " + "; ".join(f"`{n}` = {label[n]}" for n in names if label.get(n)), "",
+           "| case | level | " + " | ".join(names) + " |",
+           "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
+    for section, group in sections(results).items():
+        out.append(f"| **{title(section, group)}** | | " + " | ".join("" for _ in names) + " |")
+        for c in group:
+            row = [SYMBOL[cells.get((c["id"], n), {}).get("verdict")] for n in names]
+            out.append(f"| `{c['id']}` | {c.get('level', '')} | " + " | ".join(row) + " |")
+    out.append("| **passed** | | " + " | ".join(
+        f"{totals[n]['passed']}/{totals[n]['run']}" for n in names) + " |")
+    out.append("| **weight** | | " + " | ".join(
+        f"{totals[n]['earned']}/{totals[n]['weight']}" for n in names) + " |")
+    out += ["", "## What differs, and why", ""]
+    for name, rows in differences(results).items():
+        out += [f"### {name}" + (f" ({label[name]})" if label.get(name) else ""), ""]
+        out += [f"- `{case}` ({SYMBOL[verdict]}): {why}" for case, verdict, why in rows] + [""]
+    return "\n".join(out)
+
+
+def summary(results):
+    """A row per column: what it is, and how many cases it passed, failed as listed (the
+    reasons are in matrix.md) and failed otherwise; the README shows this table."""
+    _, names, totals = table(results)
+    label = versions(results)
+    out = ["| adapter | implementation | passed | expected failures | other failures |",
+           "| --- | --- | --- | --- | --- |"]
+    for n in names:
+        mine = [r["verdict"] for r in results["results"] if r["adapter"] == n]
+        xfail = mine.count("XFAIL")
+        other = sum(1 for v in mine if v not in ("PASS", "OPTIONAL", "XFAIL"))
+        out.append(f"| `{n}` | {label.get(n) or ''} | {totals[n]['passed'] - xfail}/"
+                   f"{totals[n]['run']} | {xfail} | {other} |")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,132 @@
+"""The runner: one case on one adapter becomes a `Result` with a `Verdict`; a batch of
+cases runs in parallel and always ends with a result per case. The command line, the matrix
+and the grader all go through `run_case` and `run_cases`.
+
+Nothing here raises for a case: an exception inside the harness becomes that case's HARNESS
+verdict and the batch goes on. Ctrl-C (or SIGTERM, see `interrupt_on_sigterm`) stops every run
+under way, releases what they hold, and propagates."""
+import concurrent.futures
+import signal
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..judge import crosscheck
+from ..judge.checks import Judge
+from ..judge.verdict import Verdict, decide
+from ..sandbox.play import DEFAULT_SANDBOX, Observation, Sandbox, play
+from ..sandbox.sessions import stop_all_runs
+from .adapters import ORACLE
+from .describe import describe, head_line
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    unit: float  # seconds per time unit
+    python: str | None = None  # interpreter of the cpython-* adapters
+    oracle: str | None = ORACLE  # adapter re-run to show what CPython did; None: not shown
+    oracle_python: str | None = None  # the oracle's interpreter (None: the machine's python3)
+    verbose: bool = False  # every check, the raw output and the trace
+    sandbox: Sandbox = DEFAULT_SANDBOX
+
+
+@dataclass
+class Result:
+    case: object  # cases.Case
+    adapter: str
+    verdict: Verdict
+    seconds: float = 0.0
+    text: str = ""  # the report block: a head line, and for a failure its explanation
+    observation: Observation | None = None
+    checks: list = field(default_factory=list)
+
+    reason: str = ""  # why the adapter is expected to fail the case, if it is listed
+
+    def record(self):
+        """The result as one entry of a results file (the matrix's input); `summary` is the
+        first line that says what went wrong."""
+        lines = [] if self.verdict == Verdict.PASS else self.text.splitlines()[1:]
+        return {"case": self.case.id, "adapter": self.adapter, "verdict": str(self.verdict),
+                "seconds": round(self.seconds, 3), "reason": self.reason,
+                "summary": lines[0].strip() if lines else "",
+                "details": "" if self.verdict == Verdict.PASS else self.text}
+
+
+def run_case(case, adapter, options):
+    """Plays `case` on `adapter` and judges it. Never raises for a fault of the harness."""
+    try:
+        obs = play(case, adapter.path, options.unit, options.python, options.sandbox)
+        checks = judged(case, obs, options.unit)
+        verdict = decide(case, obs, checks, adapter.expected, adapter.may_fail)
+        text = describe(case, adapter, obs, checks, verdict, options)
+        return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks,
+                      adapter.expected.get(case.id) or adapter.may_fail.get(case.id, ""))
+    except Exception as e:  # noqa: BLE001 - whatever broke, this case's verdict says so
+        return harness_fault(case, adapter, e)
+
+
+def judged(case, obs, unit):
+    """The case's checks, and the trace against the kernel's view where the run had one."""
+    if obs.outcome != "ran":
+        return []
+    kernel = crosscheck.check(obs)
+    return Judge(case, obs, unit).run() + ([kernel] if kernel else [])
+
+
+def harness_fault(case, adapter, error):
+    """The result of a case whose run the harness itself broke."""
+    text = "\n".join([head_line(case, adapter.name, Verdict.HARNESS, 0.0),
+                      f"  harness fault: {fault_text(error)}",
+                      "  this is a fault of the test harness, not of the implementation"])
+    return Result(case, adapter.name, Verdict.HARNESS, 0.0, text)
+
+
+def fault_text(error):
+    """An exception of the harness in one line: its type, message and where it was raised."""
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
+    return f"{type(error).__name__}: {error}{at}"
+
+
+def not_run(case, adapter, reason):
+    text = f"{Verdict.ERROR:<8} {case.id}  [{adapter.name}]  not run: {reason}"
+    return Result(case, adapter.name, Verdict.ERROR, 0.0, text)
+
+
+def run_cases(cases, adapter, options, jobs=2, on_result=None, stop_after=None):
+    """A result per case, in the order of `cases`, `jobs` at a time. `on_result(result)` is
+    called as each ends; `stop_after(result)` may return a reason to run no further case
+    (those not yet started get an ERROR result naming it)."""
+    stop = []
+
+    def one(case):
+        if stop:
+            return not_run(case, adapter, stop[0])
+        result = run_case(case, adapter, options)
+        reason = stop_after(result) if stop_after else None
+        if reason and not stop:
+            stop.append(reason)
+        return result
+
+    results = {}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = [pool.submit(one, c) for c in cases]
+    try:
+        for fut in concurrent.futures.as_completed(futures):
+            result = fut.result()
+            results[result.case.id] = result
+            if on_result:
+                on_result(result)
+    except BaseException:
+        stop_all_runs()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [results[c.id] for c in cases]
+
+
+def interrupt_on_sigterm():
+    """SIGTERM (a CI timeout, `kill`) ends a batch as Ctrl-C does: runs stopped, cleaned up."""
+    def handler(_signum, _frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)

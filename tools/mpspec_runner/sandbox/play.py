@@ -1,0 +1,170 @@
+"""Play one case on one adapter, isolated: its own PID namespace (or a subreaper), its own
+session, a per-case timeout, a clean environment, and the whole tree killed afterwards.
+
+Nothing of a run outlives `play`: its cgroups, its folder and its processes are released on
+every path out, an exception or Ctrl-C included (`sessions.stop_all_runs` ends the runs of
+other threads at once)."""
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..checkout import ROOT
+from ..spec.protocol import EXIT_CASE_ERROR, EXIT_UNSUPPORTED
+from .cgroups import oom_killed, run_cgroups
+from .environment import clean_env
+from .isolation import NAMESPACES, isolation
+from .sessions import communicate
+from .trace import REPORT_LIMIT, TRACE_LIMIT, parse_trace, read_bounded
+
+REAPER = Path(__file__).resolve().parent / "reaper.py"
+
+
+class Observation:
+    """What a run showed: its output, the driver's trace, the reaper's report, and how it
+    ended (`outcome`: ran, timeout, unsupported, error, or harness)."""
+
+    def __init__(self):
+        self.stdout, self.stderr, self.trace = [], [], []
+        self.status, self.report, self.outcome, self.note = None, {}, "ran", ""
+        self.seconds = 0.0
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What contains a run beyond its namespace and timeout. Every run gets the output cap
+    and, where the machine has a writable pids cgroup, a process cap; the grader also runs
+    submissions as an unprivileged user (`user`, when the runner is root), and with `witness`
+    the reaper traces the run: the judge then checks the trace against what the kernel saw,
+    and a run that executes another program is stopped (witness.py)."""
+
+    output_cap: int = 1 << 20
+    pids_max: int = 512
+    user: int | None = None
+    env: dict = field(default_factory=dict)  # set for the driver after the clean environment
+    memory_max: int = 2 << 30  # bytes, for the whole run (a memory cgroup)
+    witness: bool = False
+
+
+DEFAULT_SANDBOX = Sandbox()
+
+
+class RunFolder:
+    """A temporary folder the runner owns. The run may read the scenario and append to the
+    trace (a spawned child reopens it by path) and works in `work/`, the only place it may
+    create files; it cannot replace the trace or write where the report goes."""
+
+    def __init__(self, root, case, unit, user):
+        self.root = Path(root)
+        os.chmod(self.root, 0o711)  # others may pass through to the files they are given
+        self.scenario, self.trace = self.root / "scenario.json", self.root / "trace.jsonl"
+        self.report, self.work = self.root / "report.json", self.root / "work"
+        self.scenario.write_text(json.dumps(case.scenario(unit), indent=1), encoding="utf-8")
+        os.chmod(self.scenario, 0o644)
+        self.trace.touch(mode=0o600)
+        self.work.mkdir(mode=0o700)
+        if user is not None:
+            os.chown(self.trace, user, user)
+            os.chown(self.work, user, user)
+
+
+def case_timeout(case, unit):
+    """Seconds a run may take before the reaper kills it."""
+    return max(10.0, case.timeout_units() * unit)
+
+
+def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
+    """The observation of one run of `case` on the adapter."""
+    obs = Observation()
+    timeout = case_timeout(case, unit)
+    grace = max(1.0, 10 * unit)
+    user = sandbox.user if sandbox.user is not None and os.geteuid() == 0 else None
+    with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp, \
+            run_cgroups(sandbox, user) as (cgroup_options, memory):
+        folder = RunFolder(tmp, case, unit, user)
+        env = dict(clean_env(python), **sandbox.env, MPSPEC_TRACE_FD="3",
+                   MPSPEC_TRACE_PATH=str(folder.trace))
+        options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
+                   *(["--user", str(user)] if user is not None else []),
+                   *(["--witness"] if sandbox.witness else [])]
+        # -S: the reaper is standard library only, and a site's .pth files (some import
+        # certifi) cost a third of its start, paid once per case.
+        cmd = [sys.executable, "-S", str(REAPER), str(folder.report), str(folder.trace), str(timeout),
+               str(grace), *options, "--", str(adapter_path), str(folder.scenario)]
+        if isolation().startswith("namespace"):
+            flags = NAMESPACES if isolation() == "namespace" else NAMESPACES[:-1]
+            cmd = ["unshare", *flags] + cmd
+            keep = [folder.root, Path(adapter_path).resolve().parent, ROOT]
+            at = cmd.index("--")
+            cmd[at:at] = [a for k in keep for a in ("--private-tmp", str(k))]
+        t0 = time.monotonic()
+        out, err, code, obs.note = communicate(cmd, folder.work, env, timeout + grace + 20)
+        obs.seconds = time.monotonic() - t0
+        obs.stdout = out.decode(errors="replace").splitlines()
+        obs.stderr = err.decode(errors="replace").splitlines()
+        _read_report(obs, folder, code)
+        if oom_killed(memory):
+            obs.report["memory_limit"] = True
+        obs.trace = parse_trace(read_bounded(folder.trace, TRACE_LIMIT))
+    classify(obs, case, unit, sandbox)
+    return obs
+
+
+def _read_report(obs, folder, code):
+    try:
+        obs.report = json.loads(read_bounded(folder.report, REPORT_LIMIT))
+    except ValueError:
+        obs.report = {}
+    if not isinstance(obs.report, dict) or "status" not in obs.report and \
+            "spawn_error" not in obs.report:
+        obs.report = {}
+        obs.outcome = "harness"
+        obs.note = obs.note or f"the reaper wrote no report (exit {code})"
+    obs.status = obs.report.get("status")
+
+
+def classify(obs, case, unit, sandbox):
+    """Sets the outcome and its note from the reaper's report and the driver's exit code."""
+    report = obs.report
+    if obs.outcome == "harness":
+        return
+    if report.get("flood"):
+        obs.outcome, obs.note = "error", (f"stopped: the run printed more than "
+                                          f"{sandbox.output_cap} bytes")
+    elif report.get("memory_limit"):
+        obs.outcome, obs.note = "error", (f"stopped: the run used more than "
+                                          f"{sandbox.memory_max >> 20} MiB of memory")
+    elif report.get("pids_limit"):
+        obs.outcome, obs.note = "error", (f"stopped: the run created processes without end "
+                                          f"(a fork bomb): fork() met the limit of "
+                                          f"{sandbox.pids_max} processes")
+    elif report.get("witness", {}).get("exec"):
+        ran = report["witness"]["exec"][0]
+        obs.outcome, obs.note = "error", (f"stopped: pid {ran.get('pid')} ran another program "
+                                          f"({ran.get('program')}); no implementation of the API "
+                                          f"needs to, and the grader forbids it")
+    elif report.get("witness", {}).get("forbidden"):
+        call = report["witness"]["forbidden"][0]
+        obs.outcome, obs.note = "error", (f"stopped: pid {call.get('pid')} made a system call "
+                                          f"the grader forbids ({call.get('call')}); no "
+                                          f"implementation of the API needs it")
+    elif report.get("spawn_error"):
+        obs.outcome, obs.note = "harness", f"cannot run the adapter: {report['spawn_error']}"
+    elif report.get("timed_out"):
+        obs.outcome, obs.note = "timeout", (f"killed after {case_timeout(case, unit):.1f} s "
+                                            f"({case.timeout_units()} units)")
+    elif obs.status == EXIT_UNSUPPORTED:
+        what = [ev.get("what") for ev in obs.trace if ev.get("ev") == "unsupported"]
+        obs.outcome, obs.note = "unsupported", f"the driver does not support: {', '.join(map(str, what))}"
+    elif obs.status == EXIT_CASE_ERROR:
+        msg = [ev.get("message") for ev in obs.trace if ev.get("ev") == "case_error"]
+        obs.outcome, obs.note = "error", f"the driver reports a case error: {'; '.join(map(str, msg))}"
+
+
+def no_core_dumps():
+    """Crash cases must not write core files: called once, inherited by every run."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))

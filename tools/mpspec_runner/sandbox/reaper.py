@@ -1,0 +1,343 @@
+"""The reaper: the first process of a case's run (PID 1 of its namespace, or a subreaper).
+
+    python3 reaper.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S [--output-cap BYTES]
+                    [--cgroup DIR] [--join-cgroup DIR]... [--user UID] [--private-tmp KEEP]...
+                    [--witness] -- DRIVER ARGS...
+
+Starts the driver in its own session, waits for it (at most TIMEOUT_S), notes when the
+main program exited and which processes of the run still existed at that moment, gives
+the rest GRACE_S to go away (reaping orphans as init does), kills whatever is left and
+writes REPORT.json. TRACE_FILE is opened for appending as the driver's fd 3.
+
+The driver's stdout and stderr come through this process, which passes on at most
+BYTES of them: a run that prints more is stopped as a flood, so a program that prints
+forever cannot fill the runner's memory. `--cgroup` puts the run into a pids cgroup (a
+fork bomb meets its pids.max); `--user` runs the driver as that unprivileged user, so it can
+neither write the instructor's files nor signal the runner; `--witness` traces the run and
+writes what the kernel saw of it into the report (witness.py).
+"""
+import argparse
+import ctypes
+import json
+import resource
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import procs  # this script's own folder is on sys.path: no package, no relative import
+import seccomp
+import witness
+
+
+def processes():
+    """Every process of the run but this one: {pid: (ppid, state, comm)}. (Descendants of
+    this process only: the fallback without a namespace shares /proc with the host.)"""
+    return procs.descendants()
+
+
+def describe(table, cmds):
+    """The processes of `table` for the report, with the command lines of `cmds` (those of
+    `command_lines`; "" for a process that went away before they were read)."""
+    return [{"pid": pid, "ppid": info[0], "state": info[1], "comm": info[2],
+             "cmd": cmds.get(pid, "")}
+            for pid, info in sorted(table.items())]
+
+
+def command_lines(namespace, table):
+    """{pid: command line} of the processes of `table`, read once the run is stopped. A
+    read of /proc/PID/cmdline waits for the process's memory map, which each of its forks
+    holds for the whole copy: from a fork loop, every read waits behind fork after fork,
+    and a bomb of 512 once held the reaper past the runner's deadline. A stopped process
+    forks no more (one under way finishes first); the caller kills the run next."""
+    signal_all(namespace, signal.SIGSTOP)
+    return {pid: procs.cmdline(pid) for pid in table}
+
+
+class Relay:
+    """Passes the driver's stdout/stderr on, up to a cap shared by both."""
+
+    def __init__(self, proc, cap):
+        self.dest = {proc.stdout.fileno(): 1, proc.stderr.fileno(): 2}
+        self.left, self.flooded = cap, False
+        for fd in self.dest:
+            os.set_blocking(fd, False)
+
+    def pump(self, timeout, extra=()):
+        """Moves what is ready within `timeout` s; returns the ready fds of `extra`."""
+        try:
+            ready, _, _ = select.select([*self.dest, *extra], [], [], max(0.0, timeout))
+        except InterruptedError:
+            return []
+        for fd in [r for r in ready if r in self.dest]:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                del self.dest[fd]
+                os.close(fd)
+                continue
+            if len(chunk) > self.left:
+                chunk, self.flooded = chunk[:self.left], True
+            self.left -= len(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(self.dest[fd], view):]
+        return [r for r in ready if r in extra]
+
+    def drain(self, deadline):
+        while self.dest and time.monotonic() < deadline:
+            self.pump(0.05)
+
+
+def pids_limit_met(cgroup):
+    """True once fork() has failed on the cgroup's pids.max: no case needs that many
+    processes, so the run is a fork bomb and is stopped at once."""
+    if not cgroup:
+        return False
+    try:
+        with open(os.path.join(cgroup, "pids.events"), encoding="ascii") as f:
+            return any(line.split() != ["max", "0"] for line in f if line.startswith("max "))
+    except OSError:
+        return False
+
+
+def wakeups():
+    """A pipe that becomes readable on every SIGCHLD (a child ended, a tracee stopped)."""
+    r, w = os.pipe()
+    for fd in (r, w):
+        os.set_blocking(fd, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    return r
+
+
+def drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def wait_exit(proc, deadline, relay, cgroup, children, wake):
+    """Wait for the driver to exit; returns its wait status, or None on timeout, flood or
+    fork bomb."""
+    while True:
+        children.collect()
+        if proc.pid in children.exits:
+            return children.exits[proc.pid]
+        left = deadline - time.monotonic()
+        if left <= 0 or relay.flooded or pids_limit_met(cgroup):
+            return None
+        # 10 ms between looks at pids.events: a bomb that met pids.max is stopped before it
+        # has spun for long (every refused fork still copies the parent's page tables).
+        if relay.pump(min(left, 0.01), [wake]):
+            drain(wake)
+
+
+def signal_all(namespace, sig):
+    """Sends `sig` to every process of the run. PID 1 of a namespace reaches them all at once
+    (a fork bomb cannot outrun it); a subreaper can only go pid by pid."""
+    for pid in [-1] if namespace else processes():
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def kill_all(namespace):
+    signal_all(namespace, signal.SIGKILL)
+
+
+def join_cgroup(path):
+    with open(os.path.join(path, "cgroup.procs"), "w", encoding="ascii") as f:
+        f.write("0")  # "the writing process": the driver and everything it starts follow
+
+
+def limits(user, cgroups, pids_cgroup):
+    """Runs in the child before exec: it joins the cpu and memory cgroups, output files are capped at
+    64 MiB (SIGXFSZ past it) and, for an unprivileged user without a pids cgroup,
+    RLIMIT_NPROC stands in for it. (Only then: RLIMIT_NPROC counts every process of the
+    user, so one run's fork bomb would make the forks of runs beside it fail.) (`resource` is imported
+    up front: after the switch of user, the interpreter's own files may be unreadable.)"""
+    for path in cgroups:
+        join_cgroup(path)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
+    if user is not None and not pids_cgroup:
+        resource.setrlimit(resource.RLIMIT_NPROC, (512, 512))
+
+
+MS_NOSUID, MS_NODEV, MS_BIND = 0x2, 0x4, 0x1000
+PRIVATE_SIZE = "64m"  # each of the run's own /tmp and /dev/shm
+
+
+def mount(source, target, fstype, flags, data):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                  flags, data.encode() if data else None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), target)
+
+
+def private_tmp(keep):
+    """In the run's own mount namespace: an empty, size-limited /tmp and /dev/shm that go
+    with the run, so nothing a run leaves there outlives it and no run sees another's. The
+    folders in `keep` that lie under /tmp (the run's folder, the adapter's, the checkout's)
+    are bound back at their own paths."""
+    held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep
+            if os.path.realpath(path).startswith("/tmp/")]
+    tmpfs = f"size={PRIVATE_SIZE},mode=1777"
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
+    for path, fd in sorted(held, key=lambda kept: len(os.path.realpath(kept[0]))):
+        target = os.path.realpath(path)
+        os.makedirs(target, exist_ok=True)
+        mount(f"/proc/self/fd/{fd}", target, None, MS_BIND, None)
+        os.close(fd)
+    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
+
+
+def parse_args(argv):
+    """The options before `--`, and the driver's command line after it."""
+    split = argv.index("--")
+    ap = argparse.ArgumentParser(prog="reaper.py")
+    ap.add_argument("report")
+    ap.add_argument("trace")
+    ap.add_argument("timeout", type=float)
+    ap.add_argument("grace", type=float)
+    ap.add_argument("--output-cap", type=int, default=1 << 20)
+    ap.add_argument("--cgroup")
+    ap.add_argument("--join-cgroup", action="append", default=[])
+    ap.add_argument("--user", type=int)
+    ap.add_argument("--witness", action="store_true",
+                    help="trace the run: the process tree and exit statuses the kernel saw "
+                         "go into the report, and an exec stops the run")
+    ap.add_argument("--private-tmp", action="append", default=[], metavar="KEEP",
+                    help="mount an empty /tmp and /dev/shm (in a mount namespace of the "
+                         "run), with the folder KEEP bound back; repeatable")
+    return ap.parse_args(argv[:split]), argv[split + 1:]
+
+
+def set_up(args):
+    """The trace on fd 3, orphans coming to us, the pids cgroup joined. Returns whether this
+    process is PID 1 of a namespace."""
+    fd = os.open(args.trace, os.O_WRONLY | os.O_APPEND)
+    if fd != 3:
+        os.dup2(fd, 3)
+        os.close(fd)
+    namespace = os.getpid() == 1
+    if not namespace:  # no PID namespace: become a subreaper so orphans still come to us
+        procs.become_subreaper()
+    signal.signal(signal.SIGTERM, lambda *_: None)  # the runner stops us with SIGKILL only
+    if args.cgroup:
+        join_cgroup(args.cgroup)
+    if args.private_tmp:
+        private_tmp(args.private_tmp)
+    return namespace
+
+
+def spawn(args, driver):
+    """Starts the driver in its own session, as args.user if given, its output piped to us."""
+    user = {} if args.user is None else {"user": args.user, "group": args.user,
+                                         "extra_groups": []}
+
+    def before_exec():
+        limits(args.user, args.join_cgroup, args.cgroup)
+        if args.witness:
+            witness.trace_me()
+            seccomp.install()  # the calls that would escape the tracer go to it (seccomp.py)
+
+    return subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
+                            preexec_fn=before_exec, **user)
+
+
+def stop(proc, relay, args, namespace, report, children):
+    """The driver did not exit in time (or flooded, or fork-bombed): notes why and what
+    existed, kills the run, and returns the driver's wait status."""
+    stop_reason = ("flood" if relay.flooded else "pids_limit" if pids_limit_met(args.cgroup)
+                   else "timed_out")
+    report[stop_reason] = True
+    table = processes()
+    report["at_exit"] = describe(table, command_lines(namespace, table))
+    kill_all(namespace)
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    end = time.monotonic() + 5
+    while proc.pid not in children.exits and time.monotonic() < end:
+        children.collect()
+        time.sleep(0.005)
+    return children.exits.get(proc.pid, signal.SIGKILL)
+
+
+def await_leftovers(relay, grace, children):
+    """Gives the rest of the run `grace` s to go away, reaping orphans and passing output
+    on; returns what is still there."""
+    end = time.monotonic() + grace
+    while True:
+        children.collect()
+        left = processes()
+        if not left or time.monotonic() >= end or relay.flooded:
+            return left
+        relay.pump(0.01)
+
+
+def kill_rest(namespace, children):
+    """Kills and reaps whatever of the run is left (giving up after 5 s)."""
+    kill_all(namespace)
+    kill_end = time.monotonic() + 5
+    while processes() and time.monotonic() < kill_end:
+        kill_all(namespace)
+        children.collect()
+        time.sleep(0.01)
+
+
+def write_report(path, report):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(report, f)
+
+
+def main(argv):
+    args, driver = parse_args(argv)
+    namespace = set_up(args)
+    report = {"launch": time.monotonic()}
+    wake = wakeups()
+    children = witness.Children()
+    try:
+        proc = spawn(args, driver)
+    except (OSError, subprocess.SubprocessError) as e:
+        report["spawn_error"] = str(e)
+        report["exit"] = time.monotonic()
+        write_report(args.report, report)
+        return 0
+    children.driver = proc.pid
+    relay = Relay(proc, args.output_cap)
+    status = wait_exit(proc, report["launch"] + args.timeout, relay, args.cgroup, children, wake)
+    report["exit"] = time.monotonic()
+    if status is None:
+        status = stop(proc, relay, args, namespace, report, children)
+    report["status"] = witness.exit_status(status)
+    at_exit = processes() if "at_exit" not in report else None  # command lines come later
+    left = await_leftovers(relay, args.grace, children)
+    if relay.flooded:
+        report["flood"] = True
+    cmds = command_lines(namespace, left) if left else {}
+    report["leaked"] = describe(left, cmds)
+    if at_exit is not None:
+        report["at_exit"] = describe(at_exit, cmds)
+    kill_rest(namespace, children)
+    children.collect()
+    if args.witness:
+        report["witness"] = children.report()
+    relay.drain(time.monotonic() + 2)
+    write_report(args.report, report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
