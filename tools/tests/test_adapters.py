@@ -21,7 +21,7 @@ from mpspec_runner.sandbox.play import Observation
 from mpspec_runner.spec import cases
 
 PYTHON_DRIVERS = DRIVERS / "cpython"
-DECLARED = re.compile(r'^exec (\S+) "\$\(dirname "\$0"\)/driver\.py" --module (\S+) '
+DECLARED = re.compile(r'^exec (\S+) "\$\{0%/\*\}/driver\.py" --module (\S+) '
                       r'--start-method (fork|spawn|forkserver) "\$@"$', re.M)
 # A module with multiprocessing's API but for parent_process, as billiard lacks it.
 NO_PARENT = """from multiprocessing import *  # noqa: F401,F403

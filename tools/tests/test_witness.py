@@ -1,5 +1,6 @@
 """What the kernel saw of a run (sandbox/witness.py) and the trace checked against it
 (judge/crosscheck.py): made-up adapters for the first, made-up traces for the second."""
+import base64
 import os
 import platform
 import stat
@@ -26,6 +27,41 @@ EXECS = f"""#!{sys.executable}
 import os
 os.execv("/bin/echo", ["echo", "forged"])
 """
+# A child that runs the run's own program anew (spawn), and one that runs another program.
+REEXECS = f"""#!{sys.executable}
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-c", "print('anew')"])
+os.waitpid(pid, 0)
+pid = os.fork()
+if pid == 0:
+    os.execv("/bin/echo", ["echo", "forged"])
+os.waitpid(pid, 0)
+print("done")
+"""
+# Each process's lines, through write and writev, and a duplicate of stdout.
+WRITES = f"""#!{sys.executable}
+import os
+pid = os.fork()
+if pid == 0:
+    os.write(1, b"child line\\n")
+    os.writev(2, [b"child ", b"error\\n"])
+    os._exit(0)
+os.waitpid(pid, 0)
+os.write(1, b"parent line\\n")
+"""
+# (Python's os.dup is fcntl(F_DUPFD_CLOEXEC).)
+DUPLICATES = [(f"""#!{sys.executable}
+import os
+os.write(os.dup(1), b"through a duplicate\\n")
+""", "fcntl"), (f"""#!{sys.executable}
+import os, tempfile
+with tempfile.TemporaryFile() as f:
+    f.write(b"sent\\n")
+    f.flush()
+    os.sendfile(1, f.fileno(), 0, 5)
+""", "sendfile")]
 # A raw clone(CLONE_UNTRACED | SIGCHLD): a child the tracer would never see.
 UNTRACED_CLONE = f"""#!{sys.executable}
 import ctypes, os, platform
@@ -82,6 +118,7 @@ p.join()
 print("joined, exitcode", p.exitcode)
 """
 WITNESSED = execute.Sandbox(witness=True)
+LOCKED = execute.Sandbox(witness=True, own_program_only=True)
 FILTERED = platform.machine() in ("x86_64", "aarch64")  # where seccomp.py has a filter
 
 
@@ -101,15 +138,43 @@ class WitnessTest(unittest.TestCase):
         parent, child = int(words[1]), int(words[3])
         seen = obs.report["witness"]["processes"]
         self.assertEqual(obs.report["witness"]["driver"], parent)
-        self.assertEqual(seen[str(child)], {"parent": parent, "status": 3})
+        self.assertEqual({k: seen[str(child)][k] for k in ("parent", "status")},
+                         {"parent": parent, "status": 3})
         self.assertEqual(seen[str(parent)]["status"], 0)
+        times = [seen[str(child)][k] for k in ("born", "ending", "ended")]
+        self.assertEqual(times, sorted(times))
+        self.assertLess(obs.report["launch"], times[0])
+        self.assertLess(times[-1], obs.report["exit"])
 
     def test_a_run_that_executes_another_program_is_stopped_and_said_so(self):
-        obs = play(EXECS)
+        obs = play(EXECS, LOCKED)
         self.assertEqual(obs.outcome, "error")
         self.assertIn("ran another program", obs.note)
         self.assertIn("echo", obs.note)
         self.assertNotIn("forged", obs.stdout)
+
+    def test_a_launcher_may_exec_before_the_run_creates_a_process(self):
+        obs = play(EXECS)  # a shell script that execs its interpreter does this
+        self.assertEqual(obs.outcome, "ran", obs.note)
+        self.assertEqual(obs.stdout, ["forged"])
+
+    def test_the_runs_own_program_may_run_anew_and_no_other(self):
+        obs = play(REEXECS)
+        self.assertEqual(obs.outcome, "error", obs.note)
+        self.assertIn("anew", obs.stdout)
+        self.assertNotIn("forged", obs.stdout)
+        self.assertEqual([e["program"] for e in obs.report["witness"]["exec"]], ["/usr/bin/echo"])
+
+    def test_each_write_to_the_output_is_its_writers(self):
+        obs = play(WRITES)
+        self.assertEqual(obs.outcome, "ran", obs.note)
+        driver = obs.report["witness"]["driver"]
+        writes = [(w["pid"], w["fd"], base64.b64decode(w["data"]))
+                  for w in obs.report["witness"]["writes"]]
+        child = writes[0][0]
+        self.assertNotEqual(child, driver)
+        self.assertEqual(writes, [(child, 1, b"child line\n"), (child, 2, b"child error\n"),
+                                  (driver, 1, b"parent line\n")])
 
     def test_without_the_witness_the_report_has_none(self):
         obs = play(EXECS, execute.DEFAULT_SANDBOX)
@@ -143,6 +208,14 @@ class SeccompTest(unittest.TestCase):
         driver = obs.report["witness"]["driver"]
         self.assertEqual(obs.report["witness"]["forbidden"][0]["pid"], driver)
         self.assertIn(f"pid {driver} ", obs.note)
+
+    def test_a_duplicate_of_the_output_and_other_ways_to_it_are_stopped(self):
+        for script, call in DUPLICATES:
+            with self.subTest(call):
+                obs = play(script)
+                self.assertEqual(obs.outcome, "error")
+                self.assertTrue(obs.report["witness"]["forbidden"][0]["call"].startswith(call))
+                self.assertEqual(obs.stdout, [])
 
     def test_ptrace_and_unshare_are_stopped(self):
         for script, call in REACHES_PAST:

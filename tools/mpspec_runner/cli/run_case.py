@@ -14,7 +14,7 @@ from ..run.results import results_document
 from ..run.runner import RunOptions, interrupt_on_sigterm, run_cases
 from ..sandbox.calibrate import calibrate
 from ..sandbox.isolation import isolation
-from ..sandbox.play import no_core_dumps
+from ..sandbox.play import Sandbox, no_core_dumps
 from ..spec import cases as casemod
 from ..spec.lint import lint
 
@@ -47,6 +47,10 @@ def parse(argv):
     ap.add_argument("--oracle-python", metavar="PY",
                     help="the oracle's interpreter (default: python3 on PATH, whatever --python is)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every check and the raw output")
+    ap.add_argument("--witness", action="store_true",
+                    help="trace every run, as the grader does: the judge then checks what the "
+                         "library says against what the kernel saw (processes, exit statuses, "
+                         "who wrote each line), and a forbidden system call stops the run")
     return ap.parse_args(argv)
 
 
@@ -70,7 +74,8 @@ def main(argv):
     no_core_dumps()
     options = RunOptions(unit=calibrate(args.python), python=args.python,
                               oracle=args.oracle, oracle_python=args.oracle_python,
-                              verbose=args.verbose)
+                              verbose=args.verbose,
+                              sandbox=Sandbox(witness=args.witness))
     print(f"mpspec: {len(loaded)} cases, adapters {', '.join(a.name for a in adapters)}, "
           f"1 unit = {options.unit:.3f} s, isolation {isolation()}, {args.jobs} jobs",
           flush=True)

@@ -39,7 +39,8 @@ class Sandbox:
     and, where the machine has a writable pids cgroup, a process cap; the grader also runs
     submissions as an unprivileged user (`user`, when the runner is root), and with `witness`
     the reaper traces the run: the judge then checks the trace against what the kernel saw,
-    and a run that executes another program is stopped (witness.py)."""
+    and a run that executes another program is stopped (witness.py): with `own_program_only`,
+    any program but the adapter itself (the grader's driver, which it runs directly)."""
 
     output_cap: int = 1 << 20
     pids_max: int = 512
@@ -47,6 +48,7 @@ class Sandbox:
     env: dict = field(default_factory=dict)  # set for the driver after the clean environment
     memory_max: int = 2 << 30  # bytes, for the whole run (a memory cgroup)
     witness: bool = False
+    own_program_only: bool = False
 
 
 DEFAULT_SANDBOX = Sandbox()
@@ -89,7 +91,8 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
                    MPSPEC_TRACE_PATH=str(folder.trace))
         options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
                    *(["--user", str(user)] if user is not None else []),
-                   *(["--witness"] if sandbox.witness else [])]
+                   *(["--witness"] if sandbox.witness else []),
+                   *(["--program", str(adapter_path)] if sandbox.own_program_only else [])]
         # -S: the reaper is standard library only, and a site's .pth files (some import
         # certifi) cost a third of its start, paid once per case.
         cmd = [sys.executable, "-S", str(REAPER), str(folder.report), str(folder.trace), str(timeout),

@@ -2,7 +2,7 @@
 
     python3 reaper.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S [--output-cap BYTES]
                     [--cgroup DIR] [--join-cgroup DIR]... [--user UID] [--private-tmp KEEP]...
-                    [--witness] -- DRIVER ARGS...
+                    [--witness [--program PATH]] -- DRIVER ARGS...
 
 Starts the driver in its own session, waits for it (at most TIMEOUT_S), notes when the
 main program exited and which processes of the run still existed at that moment, gives
@@ -213,8 +213,12 @@ def parse_args(argv):
     ap.add_argument("--join-cgroup", action="append", default=[])
     ap.add_argument("--user", type=int)
     ap.add_argument("--witness", action="store_true",
-                    help="trace the run: the process tree and exit statuses the kernel saw "
-                         "go into the report, and an exec stops the run")
+                    help="trace the run: the process tree, exit statuses and output writes "
+                         "the kernel saw go into the report, and an exec of another program "
+                         "stops the run")
+    ap.add_argument("--program", help="with --witness: the one program a process of the run "
+                                      "may execute (default: the one the driver runs when it "
+                                      "first creates a process)")
     ap.add_argument("--private-tmp", action="append", default=[], metavar="KEEP",
                     help="mount an empty /tmp and /dev/shm (in a mount namespace of the "
                          "run), with the folder KEEP bound back; repeatable")
@@ -307,7 +311,7 @@ def main(argv):
     namespace = set_up(args)
     report = {"launch": time.monotonic()}
     wake = wakeups()
-    children = witness.Children()
+    children = witness.Children(args.program, most=2 * args.output_cap)
     try:
         proc = spawn(args, driver)
     except (OSError, subprocess.SubprocessError) as e:
