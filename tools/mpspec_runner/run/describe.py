@@ -1,11 +1,14 @@
 """The text of one result: its head line and, for a failure, the claim, the failed checks,
 what the oracle (CPython) did on the same case, and the command that reproduces it. The
 oracle's run is the only thing here that plays a case."""
-from ..judge import crosscheck, explain
+from ..judge import crosscheck, explain, kernel
 from ..judge.checks import Judge, show
 from ..judge.verdict import Verdict
 from ..sandbox.play import play
 from .adapters import find_adapter
+
+# Checks only a traced run has: the oracle's run, not traced, has none to show beside them.
+WITNESSED = (crosscheck.NAME, kernel.CHILDREN, kernel.VALUES, kernel.OUTPUT)
 
 
 def head_line(case, adapter_name, verdict, seconds):
@@ -27,7 +30,7 @@ def describe(case, adapter, obs, checks, verdict, options):
         lines.append("  this is a fault of the test harness, not of the implementation")
     elif verdict not in (Verdict.PASS, Verdict.XPASS):
         # (the oracle's runs are not traced: it has no view of the kernel to show)
-        failed = [c for c in checks if not c.ok and c.name != crosscheck.NAME]
+        failed = [c for c in checks if not c.ok and c.name not in WITNESSED]
         lines += oracle_lines(case, adapter, options, failed) if failed or not checks else []
     if verdict not in (Verdict.PASS, Verdict.XPASS):
         named = find_adapter(adapter.name) == adapter.path

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..judge import crosscheck
+from ..judge import crosscheck, kernel
 from ..judge.checks import Judge
 from ..judge.verdict import Verdict, decide
 from ..sandbox.play import DEFAULT_SANDBOX, Observation, Sandbox, play
@@ -69,8 +69,9 @@ def judged(case, obs, unit):
     """The case's checks, and the trace against the kernel's view where the run had one."""
     if obs.outcome != "ran":
         return []
-    kernel = crosscheck.check(obs)
-    return Judge(case, obs, unit).run() + ([kernel] if kernel else [])
+    tampered = crosscheck.check(obs)
+    return (Judge(case, obs, unit).run() + ([tampered] if tampered else [])
+            + kernel.checks(case, obs))
 
 
 def harness_fault(case, adapter, error):
