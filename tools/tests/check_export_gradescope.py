@@ -16,8 +16,6 @@ case must be a test with visibility "hidden" whose name and output, like the fee
 nothing of its claim. Exit 77 (CTest: skipped) only when not root or without `unshare`.
 """
 import argparse
-import importlib.machinery
-import importlib.util
 import json
 import os
 import re
@@ -32,6 +30,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tools" / "tests"))
 # The harness package lives beside this folder, not installed.
 from mpspec_runner.checkout import SAMPLES, SPEC  # noqa: E402
+from mpspec_runner.cli import mpspec as cli  # noqa: E402
 from mpspec_runner.grading import samples  # noqa: E402
 from mpspec_runner.grading.rubric import load_rubric  # noqa: E402
 from mpspec_runner.spec import cases as casemod  # noqa: E402
@@ -84,10 +83,6 @@ def say(message):
 
 def missing_packages():
     """tools/debian-packages.txt's packages this machine lacks (tools/mpspec's own check)."""
-    loader = importlib.machinery.SourceFileLoader("mpspec_cli", str(ROOT / "tools" / "mpspec"))
-    spec = importlib.util.spec_from_loader("mpspec_cli", loader)
-    cli = importlib.util.module_from_spec(spec)
-    loader.exec_module(cli)
     return cli.missing_packages(cli.wanted_packages())
 
 
