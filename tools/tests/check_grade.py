@@ -19,6 +19,9 @@ and checks the grade against what its sample.toml says.
   row, covering every failed case;
 - `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
   root-only file PATH while grading, and no report may hold it;
+- `record = "ADAPTER"` (a replayer): the test plays every case on ADAPTER first and writes
+  each passing run (events, output, exit status) into the sample's src/recorded.inc, a
+  table its forgery replays;
 - --full-marks: the submission must score max_score (the reference);
 - --repeat N: N gradings give the same score and the same failed cases;
 - always: no process of the grading is left afterwards.
@@ -37,10 +40,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 # (the harness package beside this folder)
-from mpspec_runner.checkout import SAMPLES  # noqa: E402
+from mpspec_runner.checkout import SAMPLES, SPEC  # noqa: E402
+from mpspec_runner.grading import samples  # noqa: E402
 from mpspec_runner.grading.folders import DRIVER_PREFIX  # noqa: E402
 from mpspec_runner.judge import causes  # noqa: E402
+from mpspec_runner.run.adapters import Adapter, find_adapter  # noqa: E402
+from mpspec_runner.run.runner import RunOptions, run_cases  # noqa: E402
 from mpspec_runner.sandbox import procs  # noqa: E402
+from mpspec_runner.sandbox.calibrate import calibrate  # noqa: E402
+from mpspec_runner.spec import cases  # noqa: E402
 
 
 def grade(submission, out, sanitize):
@@ -137,6 +145,36 @@ def open_folders(name, out):
             if folder.exists() and folder.stat().st_mode & 0o007]
 
 
+def recorded_table(adapter):
+    """src/recorded.inc of a replayer: every case's passing run on `adapter`."""
+    loaded = [cases.load(f) for f in cases.discover([SPEC])]
+    options = RunOptions(unit=calibrate(), oracle=None)
+    results = run_cases(loaded, Adapter(adapter, find_adapter(adapter)), options, jobs=2)
+    rows = []
+    for r in results:
+        obs = r.observation
+        if r.verdict != "PASS" or obs is None:
+            continue
+        text = ["\n".join(lines) + "\n" if lines else "" for lines in (obs.stdout, obs.stderr)]
+        events = "".join(json.dumps(ev) + "\n" for ev in obs.trace)
+        rows.append(f'{{"{r.case.id}", {obs.status}, '
+                    + ", ".join(f'R"rec({t})rec"' for t in (*text, events)) + "}")
+    return "const Recorded kRecorded[] = {\n" + ",\n".join(rows) + "};\n"
+
+
+@contextlib.contextmanager
+def recorded(sub, meta):
+    """The submission to grade: the sample itself, or for a replayer, the sample made
+    concrete in a folder of the same name with its recorded table beside its sources."""
+    if not meta.get("record"):
+        yield sub
+        return
+    with tempfile.TemporaryDirectory(prefix="mpspec-replayer-") as tmp:
+        impl = samples.materialize(sub, Path(tmp) / sub.name)
+        (impl / "src" / "recorded.inc").write_text(recorded_table(meta["record"]))
+        yield impl
+
+
 def main(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("submission")
@@ -148,7 +186,8 @@ def main(argv):
     meta_file = sub / "sample.toml"
     meta = tomllib.loads(meta_file.read_text()) if meta_file.exists() else {}
     problems, seen = [], set()
-    with tempfile.TemporaryDirectory(prefix="mpspec-grade-test-") as out, secret(meta) as token:
+    with tempfile.TemporaryDirectory(prefix="mpspec-grade-test-") as out, secret(meta) as token, \
+            recorded(sub, meta) as sub:
         for _ in range(args.repeat):
             g = grade(sub, out, args.sanitize)
             if g.get("harness"):

@@ -70,7 +70,15 @@ class ChildrenTest(unittest.TestCase):
     def failed(self, trace, witness, stdout=None):
         check = judged(trace, witness, stdout or honest()[2])[kernel.CHILDREN]
         self.assertFalse(check.ok)
-        return check.observed
+        tree = kernel.Tree(trace, kernel.Kernel(witness))
+        return "\n".join(kernel.children(tree, kernel.Clock({"launch": 10.0})))
+
+    def test_a_start_that_created_no_process(self):  # a no-op start(), or a replay
+        trace, witness, _ = honest()
+        del witness["processes"]["3"]
+        trace = [ev for ev in trace if ev["proc"] == "main"]
+        self.assertEqual(self.failed(trace, witness), "w.start() in main returned at 0.600 s "
+                         "without an error, but created no process while it ran (from 0.400 s)")
 
     def test_a_target_run_in_the_parents_own_process(self):  # a thread, or a replay
         trace, witness, _ = honest()

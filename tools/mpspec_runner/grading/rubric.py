@@ -45,7 +45,7 @@ def score(g, results, rubric):
         most = case_points(r.case, rubric) * scale
         g.results.append(CaseResult(r.case, r.verdict, most * credit(r, rubric), most, r.text,
                                     r.case.id in hidden,
-                                    "" if r.verdict.earns_credit else causes.symptom(r)))
+                                    "" if r.verdict.earns_credit else symptom(r)))
     g.score = sum(r.points for r in g.results)
 
 
@@ -55,3 +55,12 @@ def penalized(g, rubric):
     penalty = (rubric["penalties"].get("sanitizer_report", 0) * len({r for _, r in g.sanitizer})
                + rubric["penalties"].get("compiler_warning", 0) * len(g.warnings))
     return round(max(0.0, g.score - penalty), 2)
+
+
+def symptom(result):
+    """The failed result's likely cause; "other" for a record too odd to read one from (the
+    run wrote it: it must not stop the scoring)."""
+    try:
+        return causes.symptom(result)
+    except Exception:  # noqa: BLE001 - anything a hostile run's values provoke
+        return "other"

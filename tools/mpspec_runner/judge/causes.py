@@ -107,8 +107,8 @@ def exit_code_pair(check):
     field of a repr (`exitcode=-SIGTERM`), else None."""
     if not check.name.startswith("result "):
         return None
-    m = re.fullmatch(r"value=(-?\d+)", str(check.expected))
-    if m and re.fullmatch(r"-?\d+", str(check.observed)):
+    m = re.fullmatch(r"value=(-?\d{1,9})", str(check.expected))
+    if m and re.fullmatch(r"-?\d{1,9}", str(check.observed)):
         return int(m.group(1)), int(check.observed)
     want = re.search(r"exitcode=(-?\w+)", str(check.expected))
     seen = re.search(r"exitcode=(-?\w+)", str(check.observed))
@@ -121,8 +121,10 @@ def exitcode_value(text):
     """An exitcode as a repr shows it (1, -SIGTERM) as a number; None if it is neither."""
     sign = -1 if text.startswith("-") else 1
     name = text.lstrip("-")
-    if name.isdigit():
+    if name.isdigit() and len(name) <= 9:
         return sign * int(name)
+    if name.isdigit():
+        return None
     try:
         return sign * signal.Signals[name].value
     except KeyError:

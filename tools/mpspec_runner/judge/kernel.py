@@ -2,9 +2,9 @@
 sandbox/witness.py). The trace and the output are written from inside the process that runs
 the implementation under test, so they are believed only where the kernel agrees:
 
-- children: the events of a child (proc `main/w`) come from a process of its own, a strict
-  descendant of its parent's process, created while the parent's `start()` of it ran; two
-  children are two processes;
+- children: every start() that returned without an error created a process, below the
+  calling process, while it ran; the events of a child (proc `main/w`) come from such a
+  process of its own; two children are two processes;
 - values: a pid, an exit code, an is_alive or a join that the case's expectations use agrees
   with the process the kernel saw that start() create: its pid, its exit status (a signal S
   gives -S), when it began to exit and when it was gone;
@@ -150,9 +150,9 @@ class Clock:
 
 
 def children(tree, at):
-    """Each child's events come from processes of its own, below its parent's, created by
-    its start()."""
-    found, owner = [], {}
+    """Each start() created a process; each child's events come from processes of its own,
+    below its parent's, created by its start()."""
+    found, owner = unstarted(tree, at), {}
     for path in sorted(p for p in tree.paths if "/" in p):
         parent = path.rpartition("/")[0]
         mine, theirs = tree.paths[path], tree.paths.get(parent, set())
@@ -165,6 +165,20 @@ def children(tree, at):
         if len(mine) > max(1, len(tree.starts.get(path, []))):
             found.append(f"the events of {path} come from {len(mine)} processes "
                          f"({', '.join(map(str, sorted(mine)))}): a child is one process")
+    return found
+
+
+def unstarted(tree, at):
+    """A start() that returned without an error, and created no process while it ran."""
+    found = []
+    for path, windows in sorted(tree.starts.items()):
+        parent, _, handle = path.rpartition("/")
+        below = tree.paths.get(parent, set())
+        for t0, t in windows:
+            if not any(tree.born_in(pid, [(t0, t)]) and tree.kernel.descends(pid, below)
+                       for pid in tree.kernel.procs):
+                found.append(f"{handle}.start() in {parent} returned at {at(t)} without an "
+                             f"error, but created no process while it ran (from {at(t0)})")
     return found
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..judge import crosscheck, kernel
-from ..judge.checks import Judge
+from ..judge.checks import Check, Judge
 from ..judge.verdict import Verdict, decide
 from ..sandbox.play import DEFAULT_SANDBOX, Observation, Sandbox, play
 from ..sandbox.sessions import stop_all_runs
@@ -53,25 +53,43 @@ class Result:
 
 
 def run_case(case, adapter, options):
-    """Plays `case` on `adapter` and judges it. Never raises for a fault of the harness."""
+    """Plays `case` on `adapter` and judges it. Never raises: a fault of the harness is the
+    case's HARNESS verdict, and a record of the run that the judge cannot read fails it."""
     try:
         obs = play(case, adapter.path, options.unit, options.python, options.sandbox)
         checks = judged(case, obs, options.unit)
         verdict = decide(case, obs, checks, adapter.expected, adapter.may_fail)
-        text = describe(case, adapter, obs, checks, verdict, options)
+        text = described(case, adapter, obs, checks, verdict, options)
         return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks,
                       adapter.expected.get(case.id) or adapter.may_fail.get(case.id, ""))
     except Exception as e:  # noqa: BLE001 - whatever broke, this case's verdict says so
         return harness_fault(case, adapter, e)
 
 
+UNREADABLE = "the run's trace could be read"
+
+
 def judged(case, obs, unit):
-    """The case's checks, and the trace against the kernel's view where the run had one."""
+    """The case's checks, and the trace against the kernel's view where the run had one. The
+    run wrote the trace and the output: whatever in them breaks the judge fails the case."""
     if obs.outcome != "ran":
         return []
-    tampered = crosscheck.check(obs)
-    return (Judge(case, obs, unit).run() + ([tampered] if tampered else [])
-            + kernel.checks(case, obs))
+    try:
+        tampered = crosscheck.check(obs)
+        return (Judge(case, obs, unit).run() + ([tampered] if tampered else [])
+                + kernel.checks(case, obs))
+    except Exception as e:  # noqa: BLE001 - anything a hostile trace provokes
+        return [Check(UNREADABLE, "readable",
+                      f"the run's trace could not be read: {fault_text(e)}", False)]
+
+
+def described(case, adapter, obs, checks, verdict, options):
+    """The result's text; a record the text cannot show is said so, not raised."""
+    try:
+        return describe(case, adapter, obs, checks, verdict, options)
+    except Exception as e:  # noqa: BLE001 - a value of the run's that will not format
+        return (head_line(case, adapter.name, verdict, obs.seconds)
+                + f"\n  the run's record could not be shown: {fault_text(e)}")
 
 
 def harness_fault(case, adapter, error):
