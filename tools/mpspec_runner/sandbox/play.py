@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checkout import ROOT
+from ..spec.aliases import Aliases
 from ..spec.protocol import EXIT_CASE_ERROR, EXIT_UNSUPPORTED
 from .cgroups import oom_killed, run_cgroups
 from .environment import clean_env
@@ -64,7 +65,10 @@ class RunFolder:
         os.chmod(self.root, 0o711)  # others may pass through to the files they are given
         self.scenario, self.trace = self.root / "scenario.json", self.root / "trace.jsonl"
         self.report, self.work = self.root / "report.json", self.root / "work"
-        self.scenario.write_text(json.dumps(case.scenario(unit), indent=1), encoding="utf-8")
+        scenario = case.scenario(unit)
+        self.aliases = Aliases.of(scenario)
+        self.scenario.write_text(json.dumps(self.aliases.renamed(scenario), indent=1),
+                                 encoding="utf-8")
         os.chmod(self.scenario, 0o644)
         self.trace.touch(mode=0o600)
         self.work.mkdir(mode=0o700)
@@ -111,7 +115,7 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         _read_report(obs, folder, code)
         if oom_killed(memory):
             obs.report["memory_limit"] = True
-        obs.trace = parse_trace(read_bounded(folder.trace, TRACE_LIMIT))
+        obs.trace = folder.aliases.restore(parse_trace(read_bounded(folder.trace, TRACE_LIMIT)))
     classify(obs, case, unit, sandbox)
     return obs
 
