@@ -29,8 +29,7 @@ def case(case_id, weight=1, level="MUST", section="10.4.1"):
 
 
 def result(c, verdict, checks=()):
-    return Result(c, "student", verdict, 0.1, f"{verdict} {c.id} details", None,
-                       list(checks))
+    return Result(c, "student", verdict, 0.1, f"{verdict} {c.id} details", None, list(checks))
 
 
 def rubric(**changes):

@@ -2,7 +2,8 @@
 likely causes, each failed claim with what was expected and observed and the command that
 reproduces it, sanitizer reports and compiler warnings."""
 from ...judge import causes
-from .tally import by_section, cause_groups, cause_lines, failed, hidden_numbers
+from .safe import fenced, inline
+from .tally import by_section, cause_groups, cause_lines, failed, hidden_numbers, in_report_order
 
 
 MAX_COMPILER_LINES = 60
@@ -19,11 +20,11 @@ def feedback(g, rubric):
     if headline:
         out += [f"**Most likely cause:** {headline}", ""]
     if g.problem:
-        out += [f"The submission could not be graded: {g.problem}.", ""]
+        out += [f"The submission could not be graded: {inline(g.problem)}", ""]
     out += [*g.notes, ""] if g.notes else []
     if not g.build_ok and g.build_output:
         errors = [line for line in g.build_output.splitlines() if "error" in line]
-        out += ["## The compiler's errors", "", "```", *errors[:MAX_COMPILER_LINES], "```", ""]
+        out += ["## The compiler's errors", "", *fenced(errors[:MAX_COMPILER_LINES]), ""]
     if g.results:
         out += ["## By section", "", "| section | points | cases passed |", "| --- | --- | --- |"]
         for section, (earned, most, passed, n) in by_section(g).items():
@@ -40,27 +41,28 @@ def feedback(g, rubric):
                 "expected and what your implementation did, and the command that reproduces it "
                 "on your machine. " + REPRODUCE_NOTE.format(unit=g.unit), ""]
     numbers = hidden_numbers(g)
-    for r in bad:
+    for r in in_report_order(bad):
         lost = r.max_points - r.points
-        if r.hidden:
-            out += [f"### Hidden case {numbers[r.case.id]} ({r.case.data.get('section', '')}): "
-                    f"{r.verdict.lower()}, -{lost:.1f} points", ""]
+        if r.hidden:  # nothing of its claim, its section or where it stands
+            out += [f"### Hidden case {numbers[r.case.id]}: {r.verdict.lower()}, "
+                    f"-{lost:.1f} points", ""]
             continue
         d = r.case.data
         out += [f"### {r.case.id}: -{lost:.1f} points ({r.verdict.lower()})", "",
                 f"- **Claim** ({d.get('level', 'MUST')}): {d.get('claim', '')}",
                 f"- **Section**: {d.get('section', '')}"
                 + (f", the seed's `{d['example']}`" if d.get("example") else ""),
-                f"- **Case file**: `{r.case.rel}`", "", "```", r.details, "```", ""]
+                f"- **Case file**: `{r.case.rel}`", "", *fenced([r.details]), ""]
     if g.sanitizer:
         out += ["## AddressSanitizer / UndefinedBehaviorSanitizer", "",
                 "The cases ran again with a sanitizer build; these reports point at memory errors "
                 "or undefined behaviour even where the case passed:", ""]
-        out += [f"- `{case}`: `{report}`" if case not in numbers else
-                f"- hidden case {numbers[case]}: `{report}`" for case, report in g.sanitizer]
-        out.append("")
+        out += fenced([f"{case}: {report}" if case not in numbers else
+                       f"hidden case {numbers[case]}: {report}"
+                       for case, report in sorted(g.sanitizer, key=lambda cr: (
+                           cr[0] in numbers, numbers.get(cr[0], 0), cr))]) + [""]
     if g.warnings:
-        out += ["## Compiler warnings", "", "```", *g.warnings[:MAX_COMPILER_LINES], "```", ""]
+        out += ["## Compiler warnings", "", *fenced(g.warnings[:MAX_COMPILER_LINES]), ""]
     penalties = rubric.get("penalties", {})
     if any(penalties.values()):
         out += [f"Penalties: {penalties}", ""]

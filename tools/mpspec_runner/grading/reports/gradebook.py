@@ -1,6 +1,7 @@
 """The gradebook CSV: a row per submission of a batch."""
 import csv
 
+from .safe import csv_cell
 from .tally import failed
 
 
@@ -11,10 +12,11 @@ def gradebook(grades, path):
                     "sanitizer_reports", "compiler_warnings", "problem", "flagged_lines"])
         for g in grades:
             if g.harness:  # no score rather than a 0 the student did not earn
-                w.writerow([g.name, "", g.max_score, "", "", "", "", "",
-                            "not graded: the grader failed: " + g.harness.splitlines()[0], ""])
-                continue
-            w.writerow([g.name, g.score, g.max_score, "yes" if g.build_ok else "no",
-                        len(g.results) - len(failed(g)), len(failed(g)), len(g.sanitizer),
-                        len(g.warnings), g.problem, len(g.flags)])
+                row = [g.name, "", g.max_score, "", "", "", "", "",
+                       "not graded: the grader failed: " + g.harness.splitlines()[0], ""]
+            else:
+                row = [g.name, g.score, g.max_score, "yes" if g.build_ok else "no",
+                       len(g.results) - len(failed(g)), len(failed(g)), len(g.sanitizer),
+                       len(g.warnings), g.problem, len(g.flags)]
+            w.writerow([csv_cell(cell) for cell in row])
     return path

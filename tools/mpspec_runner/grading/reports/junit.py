@@ -1,7 +1,8 @@
 """JUnit XML, for CI systems and dashboards."""
 import xml.etree.ElementTree as ET
 
-from .tally import failed
+from .safe import printable
+from .tally import failed, hidden_numbers, in_report_order
 
 
 def junit(g):
@@ -12,11 +13,17 @@ def junit(g):
                           time=f"{g.seconds:.1f}")
     if g.problem and not g.results:
         tc = ET.SubElement(suite, "testcase", classname="build", name="build")
-        ET.SubElement(tc, "failure", message=g.problem).text = g.build_output[-20000:]
-    for r in g.results:
-        tc = ET.SubElement(suite, "testcase", classname=r.case.data.get("section", ""),
-                           name=r.case.id)
+        ET.SubElement(tc, "failure", message=printable(g.problem)).text = printable(
+            g.build_output[-20000:])
+    numbers = hidden_numbers(g)
+    for r in in_report_order(g.results):
+        if r.hidden:  # nothing of its claim, its section or its id
+            tc = ET.SubElement(suite, "testcase", classname="hidden",
+                               name=f"hidden case {numbers[r.case.id]}")
+        else:
+            tc = ET.SubElement(suite, "testcase", classname=r.case.data.get("section", ""),
+                               name=r.case.id)
         if not r.verdict.earns_credit:
-            ET.SubElement(tc, "failure", message=r.case.data.get("claim", ""),
-                          type=r.verdict).text = "" if r.hidden else r.details
+            ET.SubElement(tc, "failure", message="" if r.hidden else r.case.data.get("claim", ""),
+                          type=r.verdict).text = "" if r.hidden else printable(r.details)
     return ET.tostring(root, encoding="unicode") + "\n"

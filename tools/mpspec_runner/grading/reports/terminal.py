@@ -4,6 +4,7 @@ import json
 import sys
 import threading
 
+from .safe import printable
 from .tally import by_section, cause_groups, cause_lines, failed
 
 
@@ -31,9 +32,9 @@ class Progress:
             if g.harness:
                 sys.stderr.write(f"{end}[{self.finished}/{self.total}] {g.name}: NOT GRADED: "
                                  f"the grader failed, not the submission ({g.seconds:.0f} s):"
-                                 f"\n{g.harness}\n")
+                                 f"\n{printable(g.harness)}\n")
             else:
-                result = g.problem or f"{g.score:g}/{g.max_score:g}"
+                result = printable(g.problem, newlines=False) or f"{g.score:g}/{g.max_score:g}"
                 sys.stderr.write(f"{end}[{self.finished}/{self.total}] {g.name}: {result} "
                                  f"({timing(g)}) -> {folder}\n")
                 groups = cause_groups(g)
@@ -54,8 +55,9 @@ def timing(g):
 def summary(g):
     if g.harness:
         return (f"{g.name}: NOT GRADED: the grader failed, not the submission; fix the "
-                f"grader's set-up and grade again:\n{g.harness}")
-    lines = [f"{g.name}: {g.score:g}/{g.max_score:g}" + (f"  ({g.problem})" if g.problem else "")]
+                f"grader's set-up and grade again:\n{printable(g.harness)}")
+    problem = printable(g.problem, newlines=False)
+    lines = [f"{g.name}: {g.score:g}/{g.max_score:g}" + (f"  ({problem})" if problem else "")]
     if g.results:
         lines.append(f"  {'section':<10} {'points':>14} {'cases passed':>14}")
         for section, (earned, most, passed, n) in by_section(g).items():
@@ -73,7 +75,7 @@ def summary(g):
     if g.flags:
         lines.append("  FLAGGED for a look (lines that name the harness are not penalised; a run "
                      "the kernel contradicts already lost that case):")
-        lines += [f"    {line}" for line in g.flags[:10]]
+        lines += [f"    {printable(line, newlines=False)}" for line in g.flags[:10]]
     return "\n".join(lines)
 
 
