@@ -128,6 +128,16 @@ class LayoutTest(Temp):
         names = ["code/main.cpp", "readme.md"]
         self.assertEqual(self.arranged(names), names)
 
+    def test_a_file_named_like_a_folder_is_set_aside(self):
+        self.assertEqual(self.arranged(["process.hpp", "process.cpp", "src", "include"]),
+                         ["include.uploaded", HEADER, "src.uploaded", "src/process.cpp"])
+
+    def test_odd_names_are_laid_out_like_any_other(self):
+        names = ["process.hpp", "my process.cpp", "-rf.cpp", "ünïcode.cpp", "process.cpp"]
+        self.assertEqual(self.arranged(names),
+                         [HEADER, "src/-rf.cpp", "src/my process.cpp", "src/process.cpp",
+                          "src/ünïcode.cpp"])
+
     def test_links_are_kept_as_links_for_the_grader_to_refuse(self):
         submission = self.tree(self.root / "submission", [HEADER, "src/process.cpp"])
         os.symlink("/etc/passwd", submission / "src" / "x.cpp")

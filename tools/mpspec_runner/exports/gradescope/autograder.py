@@ -95,7 +95,10 @@ def arrange(submission, dest):
 
 def spread(dest):
     """Files uploaded one by one (Gradescope's upload flattens folders) put where API.md
-    wants them; a file whose place is taken stays where it is."""
+    wants them; a file whose place is taken stays where it is, and an upload that is no
+    folder but named like one (a file `src`) is set aside under another name."""
+    for folder in ("include", "src"):
+        set_aside(dest / folder)
     (dest / "include" / "mp").mkdir(parents=True, exist_ok=True)
     (dest / "src").mkdir(exist_ok=True)
     for path in entries(dest):
@@ -109,6 +112,17 @@ def spread(dest):
             continue
         if not target.exists():
             path.rename(target)
+
+
+def set_aside(path):
+    """A file or link where a folder must go renamed `NAME.uploaded` (or `.uploaded-N`)."""
+    if not os.path.lexists(path) or (path.is_dir() and not path.is_symlink()):
+        return
+    aside, n = path.with_name(f"{path.name}.uploaded"), 1
+    while os.path.lexists(aside):
+        n += 1
+        aside = path.with_name(f"{path.name}.uploaded-{n}")
+    path.rename(aside)
 
 
 def grade(impl, work, command=None):
