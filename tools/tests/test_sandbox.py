@@ -1,5 +1,6 @@
 """The sandbox of a run (tools/mpspec_runner/sandbox/), with made-up adapters: a run that
 uses too much memory is stopped and said so, and nothing of it is left."""
+import ctypes
 import os
 import socket
 import stat
@@ -52,11 +53,26 @@ class MemoryLimitTest(unittest.TestCase):
 
 
 LITTERER = """#!/bin/sh
-# A run that litters /tmp and /dev/shm, and looks for what the host keeps in /tmp.
-echo litter > /tmp/mpspec-litter-MARK
-echo litter > /dev/shm/mpspec-litter-MARK
+# A run that litters every place every user may write, and looks for what the host keeps
+# in /tmp.
+for place in /tmp /var/tmp /run/lock /dev/shm; do
+  [ -d "$place" ] && echo litter > "$place/mpspec-litter-MARK"
+done
 ls /tmp/mpspec-host-MARK 2>/dev/null && echo "saw the host's file"
 cat "$1" > /dev/null && echo "read the scenario"
+"""
+# A run that leaves a SysV segment, queue and semaphore set and a POSIX message queue
+# (the keys and the name carry MARK), and looks for the host's segment of key HOST.
+IPC_LITTERER = f"""#!{sys.executable}
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmget(MARK, 4096, 0o1666)  # IPC_CREAT | 0666
+libc.msgget(MARK, 0o1666)
+libc.semget(MARK, 1, 0o1666)
+libc.mq_open(b"/mpspec-litter-MARK", os.O_CREAT | os.O_RDWR, 0o666, None)
+if libc.shmget(HOST, 0, 0o666) >= 0:
+    print("saw the host's segment")
+print("littered")
 """
 
 
@@ -71,8 +87,23 @@ class PrivateTmpTest(unittest.TestCase):
         finally:
             host_file.unlink()
         self.assertEqual(obs.stdout, ["read the scenario"], obs.stderr)
-        self.assertFalse(Path(f"/tmp/mpspec-litter-{mark}").exists())
-        self.assertFalse(Path(f"/dev/shm/mpspec-litter-{mark}").exists())
+        for place in ("/tmp", "/var/tmp", "/run/lock", "/dev/shm"):
+            self.assertFalse(Path(f"{place}/mpspec-litter-{mark}").exists(), place)
+
+    def test_a_run_has_its_own_ipc_and_leaves_nothing_there(self):
+        mark, host = 0x6d700000 + os.getpid() % 0x10000, 0x6d710000 + os.getpid() % 0x10000
+        libc = ctypes.CDLL(None, use_errno=True)
+        held = libc.shmget(host, 4096, 0o1600)
+        try:
+            obs = play(IPC_LITTERER.replace("MARK", str(mark)).replace("HOST", str(host)))
+        finally:
+            libc.shmctl(held, 0, None)  # IPC_RMID
+        self.assertEqual(obs.stdout, ["littered"], obs.stderr)
+        keys = {f"{mark}", f"{mark:x}"}
+        for kind in ("shm", "msg", "sem"):
+            table = Path(f"/proc/sysvipc/{kind}").read_text().split()
+            self.assertFalse(keys & set(table), kind)
+        self.assertEqual(libc.mq_unlink(f"/mpspec-litter-{mark}".encode()), -1)
 
 
 BOMB = f"""#!{sys.executable}

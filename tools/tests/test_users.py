@@ -1,10 +1,35 @@
 """Each grading's own user (sandbox/users.py): distinct while held, and nothing of it survives."""
 import os
 import subprocess
+import sys
 import time
+from pathlib import Path
 import unittest
 
 from mpspec_runner.sandbox import users
+
+# What a grading's user may leave where every user may write, outside a namespace.
+LITTER = """import ctypes, os, sys
+key = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmget(key, 4096, 0o1600)
+libc.msgget(key, 0o1600)
+libc.semget(key, 1, 0o1600)
+os.makedirs(f"/var/tmp/mpspec-lease-{key}")
+open(f"/var/tmp/mpspec-lease-{key}/file", "w").write("left")
+open(f"/tmp/mpspec-lease-{key}", "w").write("left")
+"""
+
+
+def owners(key):
+    """(uid, kind) of every SysV IPC object of `key`."""
+    found = []
+    for kind, uid_col in (("shm", 7), ("msg", 7), ("sem", 4)):
+        for line in Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[0]) == key:
+                found.append((int(fields[uid_col]), kind))
+    return found
 
 
 def running_as(uid):
@@ -32,6 +57,17 @@ class LeaseTest(unittest.TestCase):
         self.assertEqual(running_as(uid), [])
         with users.lease() as again:
             self.assertEqual(again, uid)
+
+    def test_what_a_user_left_in_the_shared_places_goes_with_its_lease(self):
+        key = 0x6d720000 + os.getpid() % 0x10000
+        with users.lease() as uid:
+            subprocess.run([sys.executable, "-c", LITTER, str(key)], user=uid, group=uid,
+                           extra_groups=[], check=True)
+            self.assertIn((uid, "shm"), owners(key))
+            self.assertTrue(Path(f"/var/tmp/mpspec-lease-{key}/file").exists())
+        self.assertEqual(owners(key), [])
+        self.assertFalse(Path(f"/var/tmp/mpspec-lease-{key}").exists())
+        self.assertFalse(Path(f"/tmp/mpspec-lease-{key}").exists())
 
     def test_a_lock_folder_another_user_can_write_is_refused(self):
         folder = users.lock_folder()

@@ -11,6 +11,10 @@ from ..sandbox.sessions import session
 from . import samples
 
 BUILD_TIMEOUT = 600  # seconds; a build that takes longer is reported, not waited for
+# The largest file a build may write (the sanitizer build's driver, with debug information, is
+# about 60 MiB): a source that assembles gigabytes (`.fill`, `.incbin` of a device) stops at
+# this, with "File size limit exceeded", instead of filling the disk.
+FILE_LIMIT = 512 << 20
 
 
 @dataclass
@@ -45,11 +49,13 @@ def ccache_env(impl_dir, build_dir):
 def run_step(cmd, timeout, env=None, user=None, cgroup=None, cwd=None):
     """(exit code or None on timeout, output) of one build command. It runs in a session of
     its own, so that at its time limit (or Ctrl-C) the compilers it started go with it; as
-    `user` if given, and in `cgroup` (joined before the command starts: a shell stands in
-    for preexec_fn, which is unsafe in the grader's threads)."""
+    `user` if given, with no file larger than FILE_LIMIT, and in `cgroup` (joined before the
+    command starts: a shell stands in for preexec_fn, which is unsafe in the grader's
+    threads)."""
     as_user = {} if user is None else {"user": user, "group": user, "extra_groups": []}
-    if cgroup is not None:
-        cmd = ["/bin/sh", "-c", 'echo 0 > "$0" && exec "$@"', str(cgroup / "cgroup.procs"), *cmd]
+    join = 'echo 0 > "$0" && ' if cgroup is not None else ""
+    cmd = ["/bin/sh", "-c", f'ulimit -f {FILE_LIMIT // 512} && {join}exec "$@"',
+           str(cgroup / "cgroup.procs") if cgroup is not None else "sh", *cmd]
     with session(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          errors="replace", env=env, cwd=cwd,
                          **as_user) as proc:

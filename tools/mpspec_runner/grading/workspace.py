@@ -30,6 +30,9 @@ from . import build, samples
 
 SHARED_CACHE = Path(os.environ.get("MPSPEC_SHARED_CCACHE", "/var/cache/mpspec/ccache"))
 BUILD_MEMORY = 4 << 30  # bytes: ten times what the heaviest honest driver build takes
+# A grading's build folder (both builds, their objects and caches): about six times what the
+# plain and the sanitizer build together write. A tmpfs, so only what is written is held.
+BUILD_SPACE = "1536m"
 DRIVER_FILES = [*sorted(DRIVER_SOURCE.glob("*.?pp")), DRIVER_SOURCE / "CMakeLists.txt",
                 *sorted((ROOT / "cmake").glob("*.cmake"))]
 
@@ -75,8 +78,10 @@ class Workspace:
 @contextlib.contextmanager
 def workspace(unpacked, impl, uid):
     """A Workspace for the implementation `impl` (inside the folder `unpacked`), for `uid`
-    (None: the grader's own user); removed when the block ends."""
+    (None: the grader's own user), in a folder of BUILD_SPACE at most; removed when the
+    block ends."""
     root = Path(tempfile.mkdtemp(prefix="mpspec-build-"))
+    mounted = size_limited(root)
     try:
         os.chmod(root, 0o711)  # the user passes through to its own folders only
         shutil.copytree(unpacked, root / "unpacked")
@@ -89,7 +94,19 @@ def workspace(unpacked, impl, uid):
             readable_by(top, uid)
         yield Workspace(root, root / "unpacked" / Path(impl).relative_to(unpacked), uid)
     finally:
+        if mounted:
+            subprocess.run(["umount", "--lazy", str(root)], capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def size_limited(folder):
+    """Mounts a tmpfs of BUILD_SPACE on `folder` (as root); False where that cannot be (not
+    root, or a container without the right): the file-size limit alone bounds the build."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={BUILD_SPACE},mode=0711",
+                           "mpspec-build", str(folder)], capture_output=True,
+                          check=False).returncode == 0
 
 
 def readable_by(top, uid):

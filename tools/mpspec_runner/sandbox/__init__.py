@@ -2,7 +2,8 @@
 scenario on one adapter and returns its Observation; the reaper (`reaper.py`, with
 `witness`, `seccomp` and `procs`: a script that runs as PID 1 of the run's namespace) starts
 the driver, relays and caps its output, traces it, and reaps everything it started; `users`
-gives each grading a user id of its own; `cgroups`, `isolation`, `sessions`, `environment`
+gives each grading a user id of its own, and `leftovers` removes what that id left in the
+places every user shares; `cgroups`, `isolation`, `sessions`, `environment`
 and `calibrate` hold the run's limits, namespaces, process groups, environment and time unit.
 
 May import: checkout, spec.

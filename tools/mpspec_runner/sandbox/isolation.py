@@ -5,10 +5,12 @@ import shutil
 import subprocess
 
 _isolation = None
-# A run's own PID namespace (its reaper is PID 1), mount namespace (its /tmp and /proc) and
+# A run's own PID namespace (its reaper is PID 1), mount namespace (its /tmp and /proc), IPC
+# namespace (its SysV segments, queues and semaphores and its POSIX message queues: none
+# outlives the run, and no later run, a hidden case's say, can read what one left) and
 # network namespace: two cases at once cannot meet on an abstract unix socket, which some
 # libraries name by pid (and every run's driver has the same pid in its own namespace).
-NAMESPACES = ["--pid", "--fork", "--kill-child", "--mount-proc", "--net"]
+NAMESPACES = ["--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--net"]
 
 
 def isolation():

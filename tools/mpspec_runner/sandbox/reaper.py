@@ -183,21 +183,26 @@ def mount(source, target, fstype, flags, data):
         raise OSError(err, os.strerror(err), target)
 
 
+# The places every user may write: each run gets empty ones of its own.
+SHARED_PLACES = ("/tmp", "/var/tmp", "/run/lock", "/dev/shm")
+
+
 def private_tmp(keep):
-    """In the run's own mount namespace: an empty, size-limited /tmp and /dev/shm that go
-    with the run, so nothing a run leaves there outlives it and no run sees another's. The
-    folders in `keep` that lie under /tmp (the run's folder, the adapter's, the checkout's)
-    are bound back at their own paths."""
-    held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep
-            if os.path.realpath(path).startswith("/tmp/")]
+    """In the run's own mount namespace: an empty, size-limited /tmp, /var/tmp, /run/lock and
+    /dev/shm that go with the run, so nothing a run leaves there outlives it and no run sees
+    another's. The folders in `keep` that lie under them (the run's folder, the adapter's,
+    the checkout's) are bound back at their own paths."""
     tmpfs = f"size={PRIVATE_SIZE},mode=1777"
-    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
-    for path, fd in sorted(held, key=lambda kept: len(os.path.realpath(kept[0]))):
-        target = os.path.realpath(path)
-        os.makedirs(target, exist_ok=True)
-        mount(f"/proc/self/fd/{fd}", target, None, MS_BIND, None)
-        os.close(fd)
-    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
+    places = dict.fromkeys(os.path.realpath(p) for p in SHARED_PLACES if os.path.isdir(p))
+    for place in places:  # (a /var/tmp that links to /tmp is /tmp, mounted once)
+        held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep
+                if os.path.realpath(path).startswith(os.path.realpath(place) + "/")]
+        mount("tmpfs", place, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs)
+        for path, fd in sorted(held, key=lambda kept: len(os.path.realpath(kept[0]))):
+            target = os.path.realpath(path)
+            os.makedirs(target, exist_ok=True)
+            mount(f"/proc/self/fd/{fd}", target, None, MS_BIND, None)
+            os.close(fd)
 
 
 def parse_args(argv):

@@ -4,8 +4,10 @@ graders on one machine) cannot read, write or signal each other's files and proc
 The ids come from a range no account uses (MPSPEC_UID_BASE, 64 of them). A grading leases
 one for as long as it builds and runs; the lease is an flock on a file in a root-only
 folder, so it is exclusive across processes and is given back by the kernel even if the
-grader dies. When a lease ends, every process still running as that id is killed: nothing a
-submission started (a build's compilers, a run's double-forked orphan) outlives its grading."""
+grader dies. When a lease ends, every process still running as that id is killed and every
+IPC object and shared file it owns is removed (leftovers.py): nothing a submission started (a
+build's compilers, a run's double-forked orphan) or left (a segment, a file in /var/tmp)
+outlives its grading."""
 import contextlib
 import fcntl
 import os
@@ -14,6 +16,8 @@ import stat
 import subprocess
 import tempfile
 from pathlib import Path
+
+from . import leftovers
 
 BASE = int(os.environ.get("MPSPEC_UID_BASE", "1600000000"))
 COUNT = 64
@@ -58,9 +62,11 @@ def lease():
             continue
         try:
             kill_all_of(uid)  # a grader that died may have left some
+            leftovers.remove_all_of(uid)
             yield uid
         finally:
             kill_all_of(uid)
+            leftovers.remove_all_of(uid)
             os.close(fd)  # the lock goes with it
         return
     raise RuntimeError(f"all {COUNT} grading user ids from {BASE} are in use")
