@@ -157,9 +157,20 @@ def recorded_table(adapter):
             continue
         text = ["\n".join(lines) + "\n" if lines else "" for lines in (obs.stdout, obs.stderr)]
         events = "".join(json.dumps(ev) + "\n" for ev in obs.trace)
-        rows.append(f'{{"{r.case.id}", {obs.status}, '
+        rows.append(f'{{R"rec({fingerprint(r.case.scenario(1.0))})rec", {obs.status}, '
                     + ", ".join(f'R"rec({t})rec"' for t in (*text, events)) + "}")
     return "const Recorded kRecorded[] = {\n" + ",\n".join(rows) + "};\n"
+
+
+def fingerprint(scenario):
+    """A case as a replayer knows it without an id: its steps, labels dropped, as the
+    replayer's C++ writes them (nlohmann::json's dump: sorted keys, no spaces, UTF-8)."""
+    def bare(steps):
+        return [{k: v for k, v in step.items() if k != "as"} for step in steps]
+    key = {"main": bare(scenario["main"]), "vars": scenario["vars"],
+           "targets": {name: dict(t, steps=bare(t.get("steps", [])))
+                       for name, t in scenario["targets"].items()}}
+    return json.dumps(key, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @contextlib.contextmanager

@@ -91,8 +91,7 @@ class LoaderTest(unittest.TestCase):
         data = changed(targets={"worker": {"module": "other", "steps": [
             {"do": "repeat", "times": 2, "steps": [{"do": "print", "text": "w{i}"}]}]}})
         sc = cases.Case(PATH, data).scenario(0.25)
-        self.assertEqual(set(sc), {"id", "unit", "vars", "targets", "main"})
-        self.assertEqual(sc["id"], "join.made-up")
+        self.assertEqual(set(sc), {"unit", "vars", "targets", "main"})  # no case id
         self.assertEqual(sc["unit"], 0.25)
         self.assertEqual(sc["vars"], {"x": 0})
         self.assertEqual(sc["main"], VALID["main"])

@@ -134,6 +134,11 @@ class ValuesTest(unittest.TestCase):
         check = self.observed(*self.change("joined", t=10.9))
         self.assertIn("returned at 0.900 s, but pid 3 was still running then", check.observed)
 
+    def test_a_process_that_skipped_the_stop_at_its_exit_may_have_ended_any_time(self):
+        trace, witness = self.change("code", t0=10.8, t=10.81)
+        witness["processes"]["3"]["ending"] = None  # SIGKILL: no stop at the start of exit
+        self.assertTrue(self.observed(trace, witness).ok)
+
     def test_a_join_with_a_timeout_says_nothing(self):
         self.assertTrue(self.observed(*self.change("waited", t=10.66)).ok)
 

@@ -274,13 +274,11 @@ def value_problem(ev, kernel, procs, t0, t, at):
         if pid_of(value) is None or value in procs:
             return None
         return f"is {value!r}, but start() created {shown}"
-    ending = [kernel.fact(p, "ending") for p in procs]
     ended = [kernel.fact(p, "ended") for p in procs]
-    began_to_end = any(e is not None and e < t for e in ending)
+    began_to_end = any(ended_before(kernel, p, t) for p in procs)
     alive_at_t0 = not procs or any(e is None or e > t0 for e in ended)
     if do == "exitcode" and isinstance(value, int) and not isinstance(value, bool):
-        if any(kernel.status(p) == value and (kernel.fact(p, "ending") or math.inf) < t
-               for p in procs):
+        if any(kernel.status(p) == value and ended_before(kernel, p, t) for p in procs):
             return None
         seen = "; ".join(f"pid {p} ended with {kernel.status(p)} at "
                          f"{at(kernel.fact(p, 'ended'))}" for p in procs)
@@ -294,6 +292,16 @@ def value_problem(ev, kernel, procs, t0, t, at):
         what = "is False" if do == "is_alive" else "returned"
         return f"{what} at {at(t)}, but {shown} was still running then"
     return None
+
+
+def ended_before(kernel, pid, t):
+    """Whether the process may have ended before time `t`: it began to exit before then, or
+    it ended with no stop at the start of its exit to time (a SIGKILL can skip that stop),
+    which leaves the time unknown."""
+    ending = kernel.fact(pid, "ending")
+    if ending is not None:
+        return ending < t
+    return kernel.fact(pid, "ended") is not None
 
 
 def print_patterns(case, stream):

@@ -27,10 +27,11 @@ class Case:
         return VOCABULARY["case"]["timeout_classes"].get(self.data.get("timeout_class"), 100)
 
     def scenario(self, unit):
-        """The JSON object a driver receives (PROTOCOL.md): repeats expanded, metadata dropped."""
+        """The JSON object a driver receives (PROTOCOL.md): repeats expanded, metadata (the
+        case's id among it) dropped: a driver needs nothing but the steps."""
         targets = {name: {k: (expand(v) if k == "steps" else v) for k, v in t.items()}
                    for name, t in self.data.get("targets", {}).items()}
-        return {"id": self.id, "unit": unit, "vars": self.data.get("vars", {}),
+        return {"unit": unit, "vars": self.data.get("vars", {}),
                 "targets": targets, "main": expand(self.data.get("main", []))}
 
 
