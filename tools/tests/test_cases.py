@@ -99,7 +99,7 @@ class LoaderTest(unittest.TestCase):
                          {"module": "other", "steps": [{"do": "print", "text": "w0"},
                                                        {"do": "print", "text": "w1"}]})
         bare = cases.Case(PATH, {"main": []}).scenario(1)
-        self.assertEqual((bare["id"], bare["vars"], bare["targets"]), ("made-up", {}, {}))
+        self.assertEqual((bare["vars"], bare["targets"]), ({}, {}))
 
     def test_case_defaults(self):
         c = cases.Case(PATH, {})

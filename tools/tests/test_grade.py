@@ -121,8 +121,8 @@ class FeedbackTest(unittest.TestCase):
                        ("a", "ERROR: LeakSanitizer: detected memory leaks")]
         text = feedback.feedback(g, r)
         self.assertNotIn("secret", text)
-        self.assertIn("- hidden case 1: `ERROR: AddressSanitizer: heap-use-after-free`", text)
-        self.assertIn("- `a`: `ERROR: LeakSanitizer", text)
+        self.assertIn("\nhidden case 1: ERROR: AddressSanitizer: heap-use-after-free\n", text)
+        self.assertIn("\na: ERROR: LeakSanitizer", text)
 
     def test_feedback_opens_with_the_likely_cause(self):
         lost = Check("stdout lines (any order)", ["Worker: 0"], [], False)
