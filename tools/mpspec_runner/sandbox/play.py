@@ -16,7 +16,7 @@ from ..checkout import ROOT
 from ..spec.aliases import Aliases
 from ..spec.protocol import EXIT_CASE_ERROR, EXIT_UNSUPPORTED
 from .cgroups import oom_killed, run_cgroups
-from .environment import clean_env
+from .environment import clean_env, interpreter
 from .isolation import NAMESPACES, isolation
 from .sessions import communicate
 from .trace import REPORT_LIMIT, TRACE_LIMIT, parse_trace, read_bounded
@@ -69,10 +69,13 @@ class RunFolder:
         self.aliases = Aliases.of(scenario)
         self.scenario.write_text(json.dumps(self.aliases.renamed(scenario), indent=1),
                                  encoding="utf-8")
-        os.chmod(self.scenario, 0o644)
+        # Readable by the run's user (the driver reads it), and, for a grading's run, by no
+        # other: a hidden case's steps are readable only while its own run plays them.
+        os.chmod(self.scenario, 0o644 if user is None else 0o640)
         self.trace.touch(mode=0o600)
         self.work.mkdir(mode=0o700)
         if user is not None:
+            os.chown(self.scenario, -1, user)
             os.chown(self.trace, user, user)
             os.chown(self.work, user, user)
 
@@ -91,6 +94,9 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
     with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp, \
             run_cgroups(sandbox, user) as (cgroup_options, memory):
         folder = RunFolder(tmp, case, unit, user)
+        # The cpython-* adapters' interpreter by its real path, never a version manager's
+        # shim (which a traced run would stop for duplicating stdout).
+        python = python or os.environ.get("MPSPEC_PYTHON") or interpreter()
         env = dict(clean_env(python), **sandbox.env, MPSPEC_TRACE_FD="3",
                    MPSPEC_TRACE_PATH=str(folder.trace))
         options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
