@@ -16,6 +16,7 @@ case must be a test with visibility "hidden" whose name and output, like the fee
 nothing of its claim. Exit 77 (CTest: skipped) only when not root or without `unshare`.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from mpspec_runner.checkout import SAMPLES, SPEC  # noqa: E402
 from mpspec_runner.cli import mpspec as cli  # noqa: E402
 from mpspec_runner.grading import samples  # noqa: E402
 from mpspec_runner.grading.rubric import load_rubric  # noqa: E402
+from mpspec_runner.sandbox import users  # noqa: E402
 from mpspec_runner.spec import cases as casemod  # noqa: E402
 import check_grade  # noqa: E402 - its check for processes left behind serves every grading test
 
@@ -65,6 +67,49 @@ done
 """
 
 
+# Run as a grading's user, as a submission would: every file under the folders given that it
+# can read (printed), and nothing else.
+PEEK = r"""
+import os, sys
+for base in sys.argv[1:]:
+    for folder, dirs, files in os.walk(base):
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                with open(path, "rb") as f:
+                    f.read(1)
+                print(path)
+            except OSError:
+                pass
+"""
+PEEK_UID = users.BASE + users.COUNT - 1  # the last a grading leases
+
+
+def peek(*folders):
+    """The lines of a namespace script that record, in $t/readable.txt, which files under
+    `folders` a grading's user can read, and in $t/installed.txt the hash of every file."""
+    where = " ".join(folders)
+    return (f'in_root setpriv --reuid={PEEK_UID} --regid={PEEK_UID} --clear-groups '
+            f'/usr/bin/python3 -c "$PEEK" {where} > "$t/readable.txt"\n'
+            f'for d in {where}; do find "$r$d" -type f -exec sha256sum {{}} + ; done '
+            f'> "$t/installed.txt"\n')
+
+
+def solution_exposed(tmp, private):
+    """What a submission could have read: files under the `private` folders its user could
+    read, and any file of the reference implementation installed at all."""
+    readable = (tmp / "readable.txt").read_text().split()
+    problems = [f"a grading's user can read {path}" for path in readable
+                if path.startswith(private)]
+    reference = {hashlib.sha256(p.read_bytes()).hexdigest()
+                 for p in (ROOT / "reference").rglob("*.?pp") if p.stat().st_size > 200}
+    for line in (tmp / "installed.txt").read_text().splitlines():
+        digest, _, path = line.partition("  ")
+        if digest in reference:
+            problems.append(f"the export installs a file of the reference: {path}")
+    return problems[:10]
+
+
 NAMESPACE = new_root("mpspec-gradescope-root") + r"""
 mkdir -p "$r/autograder/source" "$r/autograder/results" "$r/autograder/submission"
 unzip -q "$t/bundle.zip" -d "$r/autograder/source"
@@ -74,7 +119,7 @@ in_root() { chroot "$r" /usr/bin/env -i PATH="$PATH_IN" HOME=/root LANG=C.UTF-8 
 in_root sh -c "cd /autograder/source && MPSPEC_NO_APT=$NO_APT bash ./setup.sh"
 in_root sh -c "cd /autograder && /autograder/run_autograder" || echo "run_autograder: exit $?"
 cp "$r/autograder/results/results.json" "$t/results.json"
-"""
+""" + peek("/autograder")
 
 
 def say(message):
@@ -141,7 +186,7 @@ def upload(impl, folder):
 def grade_on_gradescope(tmp):
     """results.json of run_autograder in a /autograder of the test's own."""
     (tmp / "root").mkdir()
-    env = dict(os.environ, PATH_IN=PATH, NO_APT="1" if missing_packages() else "0")
+    env = dict(os.environ, PATH_IN=PATH, NO_APT="1" if missing_packages() else "0", PEEK=PEEK)
     code = run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", NAMESPACE,
                 "sh", tmp, *SYSTEM], env=env)
     if code != 0 or not (tmp / "results.json").exists():
@@ -236,6 +281,7 @@ def main(argv):
         exported = grade_on_gradescope(tmp)
         problems = compare(local, feedback, exported) + hidden(exported, args.hide,
                                                                claim_of(args.hide))
+        problems += solution_exposed(tmp, "/autograder/source")
         if args.save:
             save(args.save, tmp, local, exported)
     if Path("/autograder").exists() != host_had:

@@ -57,7 +57,7 @@ code=0
 in_root /opt/mpspec/mpspec-grade-prairielearn || code=$?
 echo "$code" > "$t/exit"
 cp "$r/grade/results/results.json" "$t/results.json"
-"""
+""" + gs_check.peek("/opt/mpspec", "/grade/tests")
 
 
 def say(message):
@@ -87,7 +87,8 @@ def upload(impl, folder):
 def grade_on_prairielearn(tmp):
     """(entrypoint's exit status, its results.json) in a /grade of the test's own."""
     (tmp / "root").mkdir()
-    env = dict(os.environ, PATH_IN=PATH, NO_APT="1" if gs_check.missing_packages() else "0")
+    env = dict(os.environ, PATH_IN=PATH, NO_APT="1" if gs_check.missing_packages() else "0",
+               PEEK=gs_check.PEEK)
     code = run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", NAMESPACE,
                 "sh", tmp, *SYSTEM], env=env)
     if code != 0 or not (tmp / "results.json").exists():
@@ -200,10 +201,11 @@ def main(argv):
         impl = samples.materialize(SAMPLES / args.sample, tmp / "impl" / "submission")
         upload(impl, tmp / "student")
         code, doc = grade_on_prairielearn(tmp)  # first: the likelier to fail, and sooner
+        exposed = gs_check.solution_exposed(tmp, ("/opt/mpspec", "/grade/tests"))
         local, feedback = gs_check.grade_here(impl, rubric, tmp)
         problems = compare(local, feedback, code, doc) + hidden(doc, args.hide,
                                                                 gs_check.claim_of(args.hide))
-        problems += does_not_build(tmp)
+        problems += exposed + does_not_build(tmp)
         if args.save:
             save(args.save, tmp, local, doc)
     if Path("/grade").exists() != host_had:

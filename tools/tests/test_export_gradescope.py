@@ -56,6 +56,7 @@ class BundleTest(Temp):
             modes = {i.filename: i.external_attr >> 16 & 0o777 for i in z.infolist()}
             self.assertEqual(z.read("rubric.toml"), rubric.read_bytes())
             self.assertIn("Ubuntu 24.04", z.read("setup.sh").decode())
+            self.assertIn("chmod -R go-rwx /autograder/source", z.read("setup.sh").decode())
             self.assertEqual(z.read("run_autograder"),
                              gs_bundle.RUN_AUTOGRADER.read_bytes())
         self.assertEqual(modes["setup.sh"], 0o755)
@@ -65,6 +66,9 @@ class BundleTest(Temp):
         self.assertEqual(modes["mpspec/spec/rubric.toml"], 0o644)
         self.assertIn("mpspec/tools/mpspec_runner/grading/submission.py", modes)
         self.assertFalse([n for n in modes if n.startswith(("mpspec/build/", "mpspec/out/"))])
+        # nothing of the solution: no reference, no sample (a patch of the reference)
+        self.assertFalse([n for n in modes if n.startswith(
+            ("mpspec/reference/", "mpspec/conformance/samples/"))])
 
     def test_the_same_checkout_gives_the_same_bytes(self):
         first = self.export()[1].read_bytes()
@@ -95,10 +99,10 @@ class BundleTest(Temp):
                                     "grader does not start(.|\n)*causes_not_added_to_git"):
             gs_bundle.check_bundle(bundle, self.root)
 
-    def test_setup_installs_the_packages_and_warms_both_builds(self):
+    def test_setup_installs_the_packages_and_closes_the_tree(self):
         script = gs_bundle.setup_script(ROOT, ["tools/mpspec", "README.md"])
         self.assertIn("python3 mpspec/tools/mpspec setup", script)
-        self.assertIn("for sanitize in (False, True)", script)
+        self.assertIn("chmod -R go-rwx /autograder/source", script)
         self.assertIn("  mpspec/tools/mpspec\n", script)
         self.assertNotIn("README.md", script)
 

@@ -334,7 +334,11 @@ class ExportTest(Temp):
         dockerfile = (out / "Dockerfile").read_text()
         self.assertIn("debian-packages.txt", dockerfile)
         self.assertIn(f'ENTRYPOINT ["{export.HOME}/{export.ENTRYPOINT}"]', dockerfile)
-        self.assertIn("workspace.warm(sanitize)", (home / "setup.sh").read_text())
+        self.assertIn("chmod -R go-rwx .", (home / "setup.sh").read_text())
+        shipped = [p for p in (home / "source").rglob("*") if p.is_file()]
+        self.assertTrue(shipped)
+        self.assertFalse([p for p in shipped if p.relative_to(home / "source").parts[0] in (
+            "reference", "bench") or "samples" in p.parts])
 
     def test_info_json_holds_the_external_grading_options(self):
         _, out, _ = self.export()

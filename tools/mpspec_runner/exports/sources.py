@@ -1,5 +1,5 @@
-"""What an export ships: the checkout's tracked files (git ls-files), the rubric checked
-before it goes, and the checks that the shipped grader starts."""
+"""What an export ships: the checkout's tracked files (git ls-files) but the solution, the
+rubric checked before it goes, and the checks that the shipped grader starts."""
 import argparse
 import subprocess
 import sys
@@ -43,6 +43,17 @@ def tracked_files(root):
     return [n for n in names if (Path(root) / n).is_file()]  # a file deleted, not yet committed
 
 
+# What a grader needs none of, and a student must never read: the reference implementation
+# (its sources, tests, examples), the sample submissions (each is the reference with one bug,
+# as a patch whose context lines are the reference's), the benchmarks and the CI's script.
+LEFT_OUT = ("reference/", "conformance/samples/", "bench/", ".ci/")
+
+
+def shipped_files(root):
+    """The tracked files an export ships: every one but those under LEFT_OUT."""
+    return [n for n in tracked_files(root) if not n.startswith(LEFT_OUT)]
+
+
 def uncommitted(root):
     """Tracked files whose working copy differs from HEAD (shipped as they are)."""
     diff = git(root, "diff", "--name-only", "HEAD")
@@ -65,7 +76,7 @@ def export(engine, opts, write, noun, root):
     or None once it has said why the export was refused."""
     try:
         check_rubric(opts.rubric)
-        files = tracked_files(root)
+        files = shipped_files(root)
         out = write(Path(opts.out), root, files, Path(opts.rubric))
     except Refused as e:
         print(f"mpspec export {engine}: {e}", file=sys.stderr)

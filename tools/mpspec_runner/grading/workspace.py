@@ -145,8 +145,8 @@ def warm(sanitize=False):
     """Fills the shared cache from the reference, built by root in a workspace's layout
     (unpacked/submission, as unpack.py lays out every submission). Once per version of the
     reference, the driver and the compiler: a stamp file says it is done."""
-    if os.geteuid() != 0 or not shutil.which("ccache"):
-        return
+    if os.geteuid() != 0 or not shutil.which("ccache") or not (REFERENCE / "src").is_dir():
+        return  # (an export holds no reference: its gradings compile the driver in full)
     try:
         SHARED_CACHE.mkdir(mode=0o755, parents=True, exist_ok=True)
     except OSError:  # a read-only /var: builds then compile everything, nothing worse

@@ -3,12 +3,12 @@
     tools/mpspec export gradescope [--out FILE.zip] [--rubric FILE]
 
 The zip holds, at its root, what Gradescope runs: `setup.sh` (once, as root, when Gradescope
-builds the autograder's image: the Debian packages, and the shared compiler cache warmed so
-that the first submission does not pay for it) and `run_autograder` (once per submission: it
-grades /autograder/submission with `tools/mpspec grade` and writes
-/autograder/results/results.json); beside them `rubric.toml` (the rubric the grading uses)
-and `mpspec/`, the checkout's tracked files as they are in its working tree, so what you
-grade locally is what Gradescope grades. On Gradescope, choose the Ubuntu 24.04 base image:
+builds the autograder's image: the Debian packages, and the tree closed to every user but
+root) and `run_autograder` (once per submission: it grades /autograder/submission with
+`tools/mpspec grade` and writes /autograder/results/results.json); beside them `rubric.toml`
+(the rubric the grading uses) and `mpspec/`, the checkout's tracked files as they are in its
+working tree but the reference implementation and the samples (exports/sources.py), so what
+you grade locally is what Gradescope grades, and a submission finds no solution to read. On Gradescope, choose the Ubuntu 24.04 base image:
 the grader needs Python 3.11 or later (tomllib).
 """
 import os
@@ -57,19 +57,10 @@ chmod 0755 run_autograder \\
 if [ "${{MPSPEC_NO_APT:-}}" != 1 ]; then
   python3 {sources}/tools/mpspec setup
 fi
-# The shared compiler cache, filled from the reference for the plain and the sanitizer
-# build: a submission's build then takes seconds, from the first one on.
-python3 - <<'EOF'
-import sys
-sys.path.insert(0, "{sources}/tools")
-from mpspec_runner.grading import workspace
-for sanitize in (False, True):
-    workspace.warm(sanitize)
-    stamp = workspace.SHARED_CACHE / f"warm-{{workspace.inputs_digest(sanitize)}}"
-    kind = "sanitizer" if sanitize else "plain"
-    print(f"mpspec: shared compiler cache ({{kind}} build): " + (
-        "ready" if stamp.exists() else "NOT filled: each grading compiles the driver in full"))
-EOF
+# The grader's tree (the cases, hidden ones among them, and the rubric) is root's alone: a
+# submission builds and runs as a user of its own, which must read none of it. (The bundle
+# holds no reference implementation and no sample: `tools/mpspec export` leaves them out.)
+chmod -R go-rwx /autograder/source
 """
 
 

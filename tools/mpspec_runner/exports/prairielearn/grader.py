@@ -316,6 +316,18 @@ def write(doc, path):
     os.replace(tmp, path)
 
 
+# The question's folders, which may hold a rubric with hidden cases: root's alone while the
+# submission builds and runs as a user of its own.
+QUESTION = ("tests", "data", "serverFilesCourse")
+
+
+def close_question(grade_dir):
+    for name in QUESTION:
+        folder = grade_dir / name
+        if folder.is_dir() and not folder.is_symlink():
+            os.chmod(folder, 0o700)
+
+
 def run(home, grade_dir=GRADE, command=None):
     """Grades grade_dir/student into grade_dir/results/results.json with the sources under
     home/source; 0 whatever happened, since PrairieLearn discards results on any other."""
@@ -323,6 +335,7 @@ def run(home, grade_dir=GRADE, command=None):
     work = Path(tempfile.mkdtemp(prefix="mpspec-prairielearn-"))
     seconds = budget()
     try:
+        close_question(grade_dir)
         impl = submission(grade_dir / "student", work)
         command = command or [sys.executable, str(home / "source" / "tools" / "mpspec"), "grade"]
         code, folder = grade(impl, work, rubric_path(grade_dir, home), command, seconds)

@@ -4,10 +4,11 @@
 
 DIR (default out/export/prairielearn/) is the image's build context:
   Dockerfile   a Debian image (its python3 must be 3.11 or later: bookworm or newer) with
-               tools/debian-packages.txt installed and the shared compiler cache warmed for
-               the plain and the sanitizer build, so that every grading starts warm
+               tools/debian-packages.txt installed and /opt/mpspec closed to every user but
+               root (the grader's; a submission runs as another)
   mpspec/      what the image holds in /opt/mpspec: source/ (the checkout's tracked files as
-               they are in its working tree), rubric.toml, setup.sh (the Dockerfile runs it)
+               they are in its working tree, but the reference implementation and the
+               samples), rubric.toml, setup.sh (the Dockerfile runs it)
                and the entrypoint mpspec-grade-prairielearn
   info.json    the question's `gradingMethod` and `externalGradingOptions` (image,
                entrypoint, timeout)
@@ -55,7 +56,7 @@ RUN apt-get update -q \\
       $(sed 's/#.*//' {HOME}/source/tools/debian-packages.txt) \\
  && rm -rf /var/lib/apt/lists/*
 COPY mpspec {HOME}
-# Checks that the grader starts, and warms the shared compiler cache (plain and sanitizer).
+# Checks that the grader starts, and closes /opt/mpspec to every user but root.
 RUN {HOME}/setup.sh
 # The grading users' ids, away from those of a grader run on the machine itself: its
 # leases are not this container's, and its kill(-1) as one of its ids reaches processes of
@@ -85,28 +86,10 @@ fi
 python3 source/tools/mpspec grade --help >/dev/null
 python3 source/tools/run_case.py --lint >/dev/null
 python3 -c 'import tomllib, sys; tomllib.load(open(sys.argv[1], "rb"))' rubric.toml
-# The shared compiler cache, filled from the reference for the plain and the sanitizer
-# build: a submission's build then takes seconds, from the first grading on. As root with
-# ccache, a cache left empty means the reference did not build from these sources (a file
-# the driver needs, not added to git?): every submission would then "not build" and score
-# 0, so the image is not made.
-python3 - <<'EOF'
-import os, shutil, sys
-sys.path.insert(0, "source/tools")
-from mpspec_runner.grading import workspace
-empty = []
-for sanitize in (False, True):
-    workspace.warm(sanitize)
-    stamp = workspace.SHARED_CACHE / f"warm-{workspace.inputs_digest(sanitize)}"
-    kind = "sanitizer" if sanitize else "plain"
-    print(f"mpspec: shared compiler cache ({kind} build): " + (
-        "ready" if stamp.exists() else "NOT filled: each grading compiles the driver in full"))
-    empty += [] if stamp.exists() else [kind]
-if empty and os.geteuid() == 0 and shutil.which("ccache"):
-    sys.exit(f"mpspec: the reference did not build from the exported sources "
-             f"({', '.join(empty)}): every submission would fail to build. Is a file the "
-             "driver needs not added to git? (`tools/mpspec grade reference` says more)")
-EOF
+# The grader's tree (the cases, hidden ones among them, and the rubric) is root's alone: a
+# submission builds and runs as a user of its own, which must read none of it. (The image
+# holds no reference implementation and no sample: `tools/mpspec export` leaves them out.)
+chmod -R go-rwx .
 """
 
 INFO_JSON = f"""\
@@ -133,8 +116,10 @@ PrairieLearn external-grading image (docs.prairielearn.com/externalGrading/).
     docker push {IMAGE}
 
 (`podman build` works alike; `--build-arg BASE=debian:trixie-slim` picks another Debian.)
-The build installs `tools/debian-packages.txt`, checks that the grader starts, and fills
-the shared compiler cache, so a submission's build takes seconds. `mpspec/rubric.toml` is
+The build installs `tools/debian-packages.txt`, checks that the grader starts, and closes
+/opt/mpspec to every user but root: a submission builds and runs as a user of its own, and
+reads neither the cases nor the rubric (the image holds no reference implementation: a
+grading compiles the driver in full, in about half a minute). `mpspec/rubric.toml` is
 the rubric the export was given. PrairieLearn pulls public images: whoever can pull it can
 read that rubric, so keep hidden cases out of it and put the rubric that has them in the
 question's `tests/rubric.toml` instead (the entrypoint prefers it; PrairieLearn copies a
