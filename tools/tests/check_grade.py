@@ -19,12 +19,16 @@ and checks the grade against what its sample.toml says.
   row, covering every failed case;
 - `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
   root-only file PATH while grading, and no report may hold it;
+- `feedback_lacks = "..."`: feedback.md never says it (what a leak would print);
+- `forged = "..."`: it appears nowhere in feedback.md but inside a code block (Markdown a
+  submission printed, which must not render as the grader's own);
 - `record = "ADAPTER"` (a replayer): the test plays every case on ADAPTER first and writes
   each passing run (events, output, exit status) into the sample's src/recorded.inc, a
   table its forgery replays;
 - --full-marks: the submission must score max_score (the reference);
 - --repeat N: N gradings give the same score and the same failed cases;
-- always: no process of the grading is left afterwards.
+- always: no process of the grading is left afterwards, and no IPC object or shared file
+  owned by a grading's user.
 """
 import argparse
 import contextlib
@@ -46,7 +50,8 @@ from mpspec_runner.grading.folders import DRIVER_PREFIX  # noqa: E402
 from mpspec_runner.judge import causes  # noqa: E402
 from mpspec_runner.run.adapters import Adapter, find_adapter  # noqa: E402
 from mpspec_runner.run.runner import RunOptions, run_cases  # noqa: E402
-from mpspec_runner.sandbox import procs  # noqa: E402
+from mpspec_runner.sandbox import procs, users  # noqa: E402
+from mpspec_runner.sandbox.leftovers import owned_files, sysv_objects  # noqa: E402
 from mpspec_runner.sandbox.calibrate import calibrate  # noqa: E402
 from mpspec_runner.spec import cases  # noqa: E402
 
@@ -79,10 +84,51 @@ def finish(problems, name):
     left = leftovers(f"{DRIVER_PREFIX}{name}-")
     if left:
         problems = [*problems, "processes left behind:\n  " + "\n  ".join(left)]
+    litter = grading_users_litter()
+    if litter:
+        problems = [*problems, "left by a grading's user:\n  " + "\n  ".join(litter[:10])]
     for p in problems:
         print("FAIL:", p)
     print("OK" if not problems else f"{len(problems)} problems")
     return 1 if problems else 0
+
+
+def grading_users_litter():
+    """IPC objects and files in the places every user shares that a grading's user owns
+    (none may outlive its lease: sandbox/leftovers.py)."""
+    found = []
+    for uid in range(users.BASE, users.BASE + users.COUNT):
+        found += [f"uid {uid}: SysV {kind} {ident}" for kind, ident in sysv_objects(uid)]
+        found += [f"uid {uid}: {path}" for path in owned_files(uid)]
+    return found
+
+
+def markup(meta, feedback):
+    """What a submission printed must not render: its `forged` text only inside code, and
+    nothing of `feedback_lacks`."""
+    problems = []
+    if meta.get("feedback_lacks") and meta["feedback_lacks"] in feedback:
+        problems.append(f"feedback.md says {meta['feedback_lacks']!r}")
+    forged = meta.get("forged")
+    if forged and forged in "\n".join(outside_code(feedback)):
+        problems.append(f"feedback.md shows {forged!r} outside a code block")
+    return problems
+
+
+def outside_code(markdown):
+    """The lines of a Markdown text outside its fenced code blocks (CommonMark: a block
+    closes at a fence of the same character at least as long as its opening)."""
+    out, fence = [], None
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        run = len(stripped) - len(stripped.lstrip("`"))
+        if fence is None and run >= 3:
+            fence = run
+        elif fence is not None and run >= fence and stripped == "`" * run:
+            fence = None
+        elif fence is None:
+            out.append(line)
+    return out
 
 
 def no_better_than(meta, g):
@@ -236,7 +282,7 @@ def main(argv):
                 problems.append("a buggy sample scored full marks")
         if meta.get("feedback_mentions", "") not in feedback:
             problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
-        problems += opening_cause(meta, g, feedback)
+        problems += opening_cause(meta, g, feedback) + markup(meta, feedback)
         problems += no_better_than(meta, g)
         problems += open_folders(g["name"], out)
         problems += leaked(token, g["name"], out)
