@@ -148,16 +148,25 @@ def documented(doc, keys):
     return kept
 
 
+def unfinished(folder, code):
+    """Why a grading (exit `code`, reports in `folder`) gave no grade, or None when it did:
+    exit 0 or 1 with a results.json is a grade; exit 3 is a fault of the grader; any other
+    code, or no results, is a grading that did not finish. (PrairieLearn's grader too.)"""
+    if code not in (0, 1):
+        return (f"the grader exited with {code}"
+                + (" (a fault of the grader: see its output)" if code == 3 else ""))
+    if not (folder / "results.json").is_file():
+        return f"the grader exited with {code} but wrote no results.json"
+    return None
+
+
 def results(folder, code, seconds):
     """Gradescope's document for a finished grading: the grade's results.json with the
-    feedback as its output; not_graded() if the grader failed (exit 3: its own fault; any
-    other code but 0 and 1, or no results: it did not finish)."""
+    feedback as its output; not_graded() if the grader failed."""
     report = folder / "results.json"
-    if code not in (0, 1):
-        return not_graded(f"the grader exited with {code}"
-                          + (" (a fault of the grader: see its output)" if code == 3 else ""))
-    if not report.is_file():
-        return not_graded(f"the grader exited with {code} but wrote no {report.name}")
+    why = unfinished(folder, code)
+    if why:
+        return not_graded(why)
     doc = json.loads(report.read_text(encoding="utf-8"))
     if not isinstance(doc.get("score"), (int, float)):
         return not_graded(f"the grader's {report.name} has no score")

@@ -222,11 +222,9 @@ def results(folder, code):
     graded: no files, an archive that does not unpack, or it does not build, which is not
     gradable unless MPSPEC_COMPILE_ERRORS=zero); anything else is the grader's fault."""
     report = folder / "results.json"
-    if code not in (0, 1):
-        return not_gradable(f"the grader exited with {code}"
-                            + (" (a fault of the grader)" if code == 3 else ""))
-    if not report.is_file():
-        return not_gradable(f"the grader exited with {code} but wrote no {report.name}")
+    why = layout.unfinished(folder, code)
+    if why:
+        return not_gradable(why)
     feedback = folder / "feedback.md"
     try:
         doc = convert(json.loads(report.read_text(encoding="utf-8")),
