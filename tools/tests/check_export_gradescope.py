@@ -105,7 +105,7 @@ def solution_exposed(tmp, private):
                  for p in (ROOT / "reference").rglob("*.?pp") if p.stat().st_size > 200}
     for line in (tmp / "installed.txt").read_text().splitlines():
         digest, _, path = line.partition("  ")
-        if digest in reference:
+        if digest in reference and "/autograder/submission/" not in path:  # (the sample's own)
             problems.append(f"the export installs a file of the reference: {path}")
     return problems[:10]
 
