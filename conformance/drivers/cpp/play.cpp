@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "other_module.hpp"
+#include "points.hpp"
 
 namespace mpspec {
 namespace {
@@ -33,7 +34,7 @@ const std::set<std::string> kOps = {
     "close",    "name",          "daemon",   "pid",        "exitcode",        "repr",
     "sentinel", "wait_sentinel", "set_name", "set_daemon", "active_children", "cpu_count",
     "getpid",   "getppid",       "mark",     "open_fds",   "reaped",          "start_method",
-    "get"};
+    "get",      "reach",         "await"};
 const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore", "drop",
                                        "exit",  "return", "raise", "crash", "end"};
 
@@ -200,7 +201,7 @@ std::string Program::format(const std::string& text) const {
 
 void Program::op(const json& step) {
   json event = {{"ev", "op"}, {"proc", path_}, {"do", step["do"]}};
-  for (const char* key : {"p", "as"}) {
+  for (const char* key : {"p", "as", "point"}) {
     if (step.contains(key)) event[key] = step[key];
   }
   event["t0"] = monotonic();
@@ -219,6 +220,14 @@ void Program::op(const json& step) {
 json Program::perform(const json& step) {
   const auto what = step["do"].get<std::string>();
   if (what == "mark") return nullptr;
+  if (what == "reach") {
+    points::reach(g_scenario.at("run").get<std::string>(), step["point"].get<std::string>());
+    return nullptr;
+  }
+  if (what == "await") {
+    return points::await(g_scenario.at("run").get<std::string>(), step["point"].get<std::string>(),
+                         units(step.value("timeout", json(50))).count());
+  }
   if (what == "active_children") {
     std::vector<std::string> names = ops::active_children();
     std::sort(names.begin(), names.end());

@@ -13,6 +13,8 @@ name and its args. Everything a step observes goes to the trace as one JSON line
 written with a single write() so lines from many processes never interleave.
 """
 import argparse
+import ctypes
+import errno
 import gc
 import importlib
 import json
@@ -28,7 +30,7 @@ EXIT_UNSUPPORTED = 101
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
        "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped",
-       "start_method", "get"}
+       "start_method", "get", "reach", "await"}
 EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
 STEPS = OPS | EFFECTS | TERMINALS
@@ -139,6 +141,55 @@ class _End(Exception):
     pass
 
 
+class Points:
+    """`reach` and `await`: a named POSIX semaphore per point, named after the run (the
+    scenario's `run`), so every process of the run meets on it whatever the start method,
+    and no other run does. The driver's own channel: nothing of the module under test."""
+
+    def __init__(self):
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.libc.sem_open.restype = ctypes.c_void_p
+        self.libc.sem_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint,
+                                       ctypes.c_uint]
+        for call in ("sem_post", "sem_clockwait"):
+            getattr(self.libc, call).restype = ctypes.c_int
+        self.sems = {}
+
+    def sem(self, point):
+        if point not in self.sems:
+            name = f"/mpspec-{scenario()['run']}-{point}".encode()
+            sem = self.libc.sem_open(name, os.O_CREAT, 0o600, 0)
+            if not sem:
+                raise OSError(ctypes.get_errno(), f"sem_open {name!r}")
+            self.sems[point] = ctypes.c_void_p(sem)
+        return self.sems[point]
+
+    def reach(self, point):
+        self.libc.sem_post(self.sem(point))
+
+    def wait(self, point, seconds):
+        """True once some process has reached `point` (which stays reached), False if none
+        did within `seconds`."""
+        deadline = time.clock_gettime(time.CLOCK_MONOTONIC) + seconds
+        ts = (ctypes.c_long * 2)(int(deadline), int((deadline % 1) * 1e9))
+        while True:
+            if self.libc.sem_clockwait(self.sem(point), time.CLOCK_MONOTONIC, ts) == 0:
+                self.libc.sem_post(self.sem(point))  # reached stays reached: others go on too
+                return True
+            if ctypes.get_errno() != errno.EINTR:
+                return False
+
+
+_points = None
+
+
+def points():
+    global _points
+    if _points is None:
+        _points = Points()
+    return _points
+
+
 class Program:
     def __init__(self, path, args=()):
         self.path = path          # "main", "main/w", "main/w/g": where this process sits
@@ -210,7 +261,7 @@ class Program:
 
     def op(self, step):
         event = {"ev": "op", "proc": self.path, "do": step["do"]}
-        for key in ("p", "as"):
+        for key in ("p", "as", "point"):
             if key in step:
                 event[key] = step[key]
         event["t0"] = time.monotonic()
@@ -228,6 +279,10 @@ class Program:
         do = step["do"]
         if do == "mark":
             return None
+        if do == "reach":
+            return points().reach(step["point"])
+        if do == "await":
+            return points().wait(step["point"], unit_seconds(step.get("timeout", 50)))
         if do == "active_children":
             return sorted(p.name for p in api("active_children")())
         if do == "cpu_count":

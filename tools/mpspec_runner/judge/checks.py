@@ -84,6 +84,12 @@ class Judge:
                                 "gone" if pids else "a recorded pid", ", ".join(alive) or
                                 ("gone" if pids else "no pid recorded"), bool(pids) and not alive))
         checks.append(self.unexpected_errors())
+        awaited = [ev for ev in obs.trace if ev.get("ev") == "op" and ev.get("do") == "await"]
+        if awaited:
+            missed = [f"{ev.get('proc')} waited in vain for {ev.get('point')!r}"
+                      for ev in awaited if ev.get("value") is not True]
+            checks.append(Check("every awaited point was reached", "reached",
+                                "; ".join(missed) or "reached", not missed))
         garbled = [ev.get("line", "") for ev in obs.trace if ev.get("ev") == "garbled"]
         checks.append(Check("trace lines well-formed", "all", f"{len(garbled)} malformed, the "
                             f"first: {garbled[0]!r}" if garbled else "all", not garbled))

@@ -12,6 +12,7 @@ UNISSUED = "unissued:"
 
 class Aliases:
     def __init__(self, labels):
+        self.run = secrets.token_hex(6)  # the run's own name, for the driver's channels
         self.alias = {label: f"l{secrets.token_hex(6)}" for label in sorted(labels)}
         self.label = {alias: label for label, alias in self.alias.items()}
 
@@ -22,9 +23,9 @@ class Aliases:
                     if isinstance(step, dict) and isinstance(step.get("as"), str)})
 
     def renamed(self, scenario):
-        """A copy of the scenario with each step's label replaced by its alias (the steps
-        are the case's own objects: they stay as they are)."""
-        scenario = copy.deepcopy(scenario)
+        """A copy of the scenario with each step's label replaced by its alias and the run's
+        name added (the steps are the case's own objects: they stay as they are)."""
+        scenario = dict(copy.deepcopy(scenario), run=self.run)
         for step in steps_of(scenario):
             if isinstance(step, dict) and step.get("as") in self.alias:
                 step["as"] = self.alias[step["as"]]

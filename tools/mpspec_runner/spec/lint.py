@@ -106,8 +106,30 @@ def lint_case(case, seed):
             out.append(f"target {name}: module must be \"other\"")
         out += [f"target {name}: {m}" for m in lint_steps(t.get("steps", []), "child", targets, vars_, labels)]
     out += [f"main: {m}" for m in lint_steps(d.get("main", []), "main", targets, vars_, labels)]
+    out += lint_points(d)
     out += lint_expect(case.expect, labels)
     return out
+
+
+def lint_points(d):
+    """Every point a step awaits is reached by some step of the case: an await of a point
+    nothing reaches could only time out."""
+    programs = [d.get("main", []), *[t.get("steps", []) for t in d.get("targets", {}).values()
+                                      if isinstance(t, dict)]]
+    steps = [s for p in programs if isinstance(p, list) for s in expand_quietly(p)
+             if isinstance(s, dict)]
+    reached = {s.get("point") for s in steps if s.get("do") == "reach"}
+    return [f"await of point {p!r}, which no step reaches" for p in sorted(
+        {s.get("point") for s in steps if s.get("do") == "await"} - reached, key=str)]
+
+
+def expand_quietly(steps):
+    """`repeat` expanded, or the steps as they are where the shape is wrong (the step checks
+    say why)."""
+    try:
+        return expand(steps)
+    except (KeyError, TypeError, ValueError):
+        return steps
 
 
 def lint_steps(steps, where, targets, vars_, labels, handles=None):
@@ -171,13 +193,13 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
 
 
 def check_field(kind, value, do, targets, vars_, handles):
-    if kind in ("handle", "label", "target", "var") and not isinstance(value, str):
+    if kind in ("handle", "label", "target", "var", "point") and not isinstance(value, str):
         return "must be a name (a string)"
     if kind == "handle":
         if value in ("current", "parent"):
             return None if do not in ("create", "start", "set_daemon", "drop") else "must be a created handle"
         return None if value in handles else f"{value!r} is not created before this step"
-    if kind == "label":
+    if kind in ("label", "point"):
         return None if isinstance(value, str) and ID.fullmatch(value.replace("_", "-")) else "must be a simple name"
     if kind == "target":
         return None if value in targets else f"{value!r} is not in [targets]"
