@@ -34,7 +34,7 @@ const std::set<std::string> kOps = {
     "close",    "name",          "daemon",   "pid",        "exitcode",        "repr",
     "sentinel", "wait_sentinel", "set_name", "set_daemon", "active_children", "cpu_count",
     "getpid",   "getppid",       "mark",     "open_fds",   "reaped",          "start_method",
-    "get",      "reach",         "await"};
+    "get",      "reach",         "await",    "await_end"};
 const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore", "drop",
                                        "exit",  "return", "raise", "crash", "end"};
 
@@ -253,6 +253,7 @@ json Program::perform(const json& step) {
     if (what == "join" && step.contains("timeout"))
       operand.timeout = units(step["timeout"]).count();
     if (what == "wait_sentinel") operand.timeout = units(step["timeout"]).count();
+    if (what == "await_end") operand.timeout = units(step.value("timeout", json(50))).count();
     if (what == "set_name") operand.name = step["value"].get<std::string>();
     if (what == "set_daemon") operand.daemon = step["value"].get<bool>();
     return operand;

@@ -2,7 +2,9 @@
 #include "process_ops.hpp"
 
 #include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -45,6 +47,29 @@ mp::Process make_process(const mp::Options& options, const Target& target) {
       break;
   }
   return {options, target.entry, target.path, target.name, target.args_json};
+}
+
+// await_end: true once process `pid` has ended (and, if it is our child, can be reaped: a
+// tracer may hold its end a moment), false if not within `seconds`. A pidfd becomes
+// readable when its process ends, whoever the parent is; only the pid is the library's.
+bool ended_within(std::optional<pid_t> pid, double seconds) {
+  if (!pid) return true;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const int fd = static_cast<int>(syscall(SYS_pidfd_open, *pid, 0));
+  if (fd < 0) return errno == ESRCH;  // gone already, and reaped
+  pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+  const int ready = poll(&p, 1, static_cast<int>(seconds * 1000));
+  close(fd);
+  if (ready <= 0) return false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(*pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+      return true;  // ECHILD: not our child (a fork server's), or reaped already
+    }
+    if (info.si_pid != 0) return true;
+    usleep(1000);
+  }
+  return false;
 }
 
 }  // namespace
@@ -102,7 +127,8 @@ void Handles::drop(const std::string& handle) { impl_->handles.erase(handle); }
 Value Handles::perform(const std::string& what, const std::string& handle,
                        const std::function<Operand()>& operand) {
   std::optional<mp::Process> p = impl_->handle(handle);
-  if (!p) return {};       // parent_process() in the main program
+  if (!p) return {};  // parent_process() in the main program
+  if (what == "await_end") return ended_within(p->pid(), operand().timeout.value_or(0));
   if (what == "reaped") {  // a zombie or a running child can still be waited for
     siginfo_t info{};
     return waitid(P_PID, static_cast<id_t>(p->pid().value_or(0)), &info,

@@ -20,6 +20,7 @@ import importlib
 import json
 import os
 import re
+import select
 import signal
 import sys
 import time
@@ -30,7 +31,7 @@ EXIT_UNSUPPORTED = 101
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
        "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped",
-       "start_method", "get", "reach", "await"}
+       "start_method", "get", "reach", "await", "await_end"}
 EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
 STEPS = OPS | EFFECTS | TERMINALS
@@ -190,6 +191,56 @@ def points():
     return _points
 
 
+def await_end(pid, seconds):
+    """True once process `pid` has ended (and, if it is this process's child, can be
+    reaped: a tracer may hold its end a moment), False if not within `seconds`. A pidfd
+    becomes readable when its process ends, whoever its parent is."""
+    if pid is None:
+        return True
+    deadline = time.monotonic() + seconds
+    try:
+        fd = pidfd_open(pid)
+    except ProcessLookupError:
+        return True  # gone already, and reaped
+    try:
+        if not select.select([fd], [], [], seconds)[0]:
+            return False
+    finally:
+        os.close(fd)
+    while time.monotonic() < deadline:
+        try:
+            if reapable(pid):
+                return True
+        except ChildProcessError:
+            return True  # not our child (a fork server's), or reaped already
+        time.sleep(0.001)
+    return False
+
+
+def reapable(pid):
+    """Whether our child `pid` has ended and can be reaped (waitid WNOHANG|WNOWAIT: it is
+    left to the library to reap); ChildProcessError if it is not our child."""
+    if hasattr(os, "waitid"):
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    libc = ctypes.CDLL(None, use_errno=True)  # PyPy 3.9 lacks os.waitid
+    info = ctypes.create_string_buffer(128)  # siginfo_t; si_pid at 16 on 64-bit Linux
+    if libc.waitid(1, pid, info, 4 | 1 | 0x01000000) != 0:  # P_PID; WEXITED|WNOHANG|WNOWAIT
+        raise ChildProcessError(ctypes.get_errno(), "waitid")
+    return int.from_bytes(info.raw[16:20], "little") != 0
+
+
+def pidfd_open(pid):
+    """os.pidfd_open, or the system call where the interpreter lacks it (PyPy 3.9)."""
+    if hasattr(os, "pidfd_open"):
+        return os.pidfd_open(pid)
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.syscall(434, ctypes.c_int(pid), ctypes.c_uint(0))  # SYS_pidfd_open
+    if fd < 0:
+        err = ctypes.get_errno()
+        raise (ProcessLookupError if err == errno.ESRCH else OSError)(err, os.strerror(err))
+    return fd
+
+
 class Program:
     def __init__(self, path, args=()):
         self.path = path          # "main", "main/w", "main/w/g": where this process sits
@@ -308,6 +359,8 @@ class Program:
             return None
         if do == "reaped":
             return reaped(p.pid)
+        if do == "await_end":
+            return await_end(p.pid, unit_seconds(step.get("timeout", 50)))
         if do == "start":
             p.start()
         elif do == "join":

@@ -84,9 +84,12 @@ class Judge:
                                 "gone" if pids else "a recorded pid", ", ".join(alive) or
                                 ("gone" if pids else "no pid recorded"), bool(pids) and not alive))
         checks.append(self.unexpected_errors())
-        awaited = [ev for ev in obs.trace if ev.get("ev") == "op" and ev.get("do") == "await"]
+        awaited = [ev for ev in obs.trace if ev.get("ev") == "op"
+                   and ev.get("do") in ("await", "await_end")]
         if awaited:
-            missed = [f"{ev.get('proc')} waited in vain for {ev.get('point')!r}"
+            missed = [f"{ev.get('proc')} waited in vain for "
+                      + (repr(ev.get("point")) if ev.get("do") == "await"
+                         else f"{ev.get('p')} to end")
                       for ev in awaited if ev.get("value") is not True]
             checks.append(Check("every awaited point was reached", "reached",
                                 "; ".join(missed) or "reached", not missed))
