@@ -145,6 +145,17 @@ class LintTest(unittest.TestCase):
     def test_valid_case_is_clean(self):
         self.assertEqual(lint(VALID), [])
 
+    def test_an_awaited_point_must_be_reached_somewhere(self):
+        self.assertProblem(with_main({"do": "await", "point": "ready"}),
+                           "await of point 'ready', which no step reaches")
+        data = changed(main=[{"do": "create", "p": "w", "target": "worker"},
+                             {"do": "start", "p": "w"}, {"do": "await", "point": "ready"}],
+                       targets={"worker": {"steps": [{"do": "reach", "point": "ready"}]}},
+                       expect={"stdout_has": []})
+        self.assertEqual(lint(data), [])
+        self.assertProblem(with_main({"do": "reach", "point": "not a name"}),
+                           "point must be a simple name")
+
     def test_keys(self):
         self.assertProblem(changed(colour="red"), "unknown key 'colour'")
         self.assertProblem(changed(claim=None), "missing key 'claim'")

@@ -420,6 +420,21 @@ class MedianTimingTest(unittest.TestCase):
         self.assertFalse(self.check([]).ok)
 
 
+class AwaitTest(unittest.TestCase):
+    def test_an_await_that_timed_out_fails_the_case_and_one_that_did_not_passes(self):
+        waited = {"ev": "op", "proc": "main/w", "do": "await", "point": "go", "value": False}
+        ended = {"ev": "op", "proc": "main", "do": "await_end", "p": "w", "value": True}
+        c = named(checks({}, trace=[waited, ended]), "every awaited point was reached")
+        self.assertFalse(c.ok)
+        self.assertEqual(c.observed, "main/w waited in vain for 'go'")
+        c = named(checks({}, trace=[dict(waited, value=True), ended]),
+                  "every awaited point was reached")
+        self.assertTrue(c.ok)
+
+    def test_no_await_no_check(self):
+        self.assertFalse([c for c in checks({}) if c.name.startswith("every awaited")])
+
+
 class HostileTraceTest(unittest.TestCase):
     """What a run writes to its trace cannot break the judge: a line that is not an event of
     the protocol's shape fails the case it was written in, and only that case."""

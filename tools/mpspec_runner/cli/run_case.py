@@ -16,6 +16,7 @@ from ..sandbox.calibrate import calibrate
 from ..sandbox.isolation import isolation
 from ..sandbox.play import Sandbox, no_core_dumps
 from ..spec import cases as casemod
+from ..spec.clock import clock_units
 from ..spec.lint import lint
 
 
@@ -33,6 +34,9 @@ def parse(argv):
                          "conformance/samples/ folder) and run it as an adapter; repeatable")
     ap.add_argument("--results", metavar="FILE", help="also write every verdict as JSON "
                     "(the input of the matrix and the grader)")
+    ap.add_argument("--clock", action="store_true",
+                    help="print how many units each case waits on the clock (the critical path "
+                         "of its sleeps and timeouts: spec/clock.py) and their total")
     ap.add_argument("--list", action="store_true",
                     help="print id, section, level and file of each case, tab-separated")
     ap.add_argument("--save-unit", metavar="FILE",
@@ -129,6 +133,12 @@ def answer_lint_or_list(args, loaded, problems):
     if args.list:
         for c in loaded:
             print(f"{c.id}\t{c.data.get('section', '')}\t{c.level}\t{c.rel}")
+        return 0
+    if args.clock:
+        waits = sorted(((clock_units(c), c.id) for c in loaded), reverse=True)
+        print("\n".join(f"{units:6.2f}  {case_id}" for units, case_id in waits if units))
+        print(f"{sum(units for units, _ in waits):.1f} units on the clock in {len(loaded)} cases "
+              f"({sum(1 for units, _ in waits if units)} wait at all)")
         return 0
     return None
 
