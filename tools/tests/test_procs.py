@@ -74,7 +74,9 @@ class ProcsTest(unittest.TestCase):
         marker = f"mpspec-procs-test-{os.getpid()}"
         direct = self.start("sh", "-c", f"sleep 30 & wait; : {marker}")
         deadline = time.monotonic() + 5
-        while len(procs.descendants()) < 2 and time.monotonic() < deadline:
+        # until the grandchild is there and has exec'd sleep (between fork and exec it is sh)
+        while time.monotonic() < deadline and sorted(
+                info[2] for info in procs.descendants().values()) != ["sh", "sleep"]:
             time.sleep(0.01)
         below = procs.descendants()
         self.assertIn(direct.pid, below)
