@@ -226,7 +226,7 @@ json Program::perform(const json& step) {
   }
   if (what == "await") {
     return points::await(g_scenario.at("run").get<std::string>(), step["point"].get<std::string>(),
-                         units(step.value("timeout", json(50))).count());
+                         units(step.value("timeout", json(50))).count(), path_ == "main");
   }
   if (what == "active_children") {
     std::vector<std::string> names = ops::active_children();

@@ -6,10 +6,16 @@
 #include <fcntl.h>
 #include <semaphore.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <sstream>
 #include <system_error>
 
 namespace mpspec::points {
@@ -28,6 +34,41 @@ sem_t* semaphore(const std::string& run, const std::string& point) {
   return it->second;
 }
 
+double now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+timespec at(double seconds) {
+  const double whole = std::floor(seconds);
+  return timespec{.tv_sec = static_cast<time_t>(whole),
+                  .tv_nsec = static_cast<long>((seconds - whole) * 1e9)};
+}
+
+constexpr double kSlice = 0.05;  // seconds between looks at whether anyone is left
+
+// True when this process has no live child: its children (and theirs) are the only
+// processes that could reach a point the main program awaits, so a start() that created
+// nothing does not cost the case a whole timeout.
+bool alone() {
+  const std::string me = std::to_string(getpid());
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    std::string state;
+    std::string ppid;
+    rest >> state >> ppid;
+    if (ppid == me && state != "Z") return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void reach(const std::string& run, const std::string& point) {
@@ -36,22 +77,18 @@ void reach(const std::string& run, const std::string& point) {
   }
 }
 
-bool await(const std::string& run, const std::string& point, double seconds) {
+bool await(const std::string& run, const std::string& point, double seconds, bool main) {
   sem_t* sem = semaphore(run, point);
-  timespec deadline{};
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  const double whole = std::floor(seconds);
-  deadline.tv_sec += static_cast<time_t>(whole);
-  deadline.tv_nsec += static_cast<long>((seconds - whole) * 1e9);
-  if (deadline.tv_nsec >= 1000000000L) {
-    deadline.tv_sec += 1;
-    deadline.tv_nsec -= 1000000000L;
+  const double deadline = now() + seconds;
+  for (;;) {
+    const double left = deadline - now();
+    const timespec until = at(now() + std::clamp(left, 0.0, kSlice));
+    if (sem_clockwait(sem, CLOCK_MONOTONIC, &until) == 0) {
+      sem_post(sem);  // reached stays reached: every other process awaiting it goes on too
+      return true;
+    }
+    if ((errno != EINTR && errno != ETIMEDOUT) || left <= 0 || (main && alone())) return false;
   }
-  while (sem_clockwait(sem, CLOCK_MONOTONIC, &deadline) != 0) {
-    if (errno != EINTR) return false;
-  }
-  sem_post(sem);  // reached stays reached: every other process awaiting it goes on too
-  return true;
 }
 
 }  // namespace mpspec::points

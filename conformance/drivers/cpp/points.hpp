@@ -12,8 +12,9 @@ namespace mpspec::points {
 void reach(const std::string& run, const std::string& point);
 
 // Blocks until some process of the run has reached `point`, for at most `seconds`; true
-// once it has (it stays reached), false if none did in time.
-bool await(const std::string& run, const std::string& point, double seconds);
+// once it has (it stays reached), false if none did in time, or, in the `main` program, as
+// soon as it has no live child left that could.
+bool await(const std::string& run, const std::string& point, double seconds, bool main);
 }  // namespace mpspec::points
 
 #endif  // MPSPEC_DRIVER_POINTS_HPP_
