@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "exit_prints.hpp"
 #include "other_module.hpp"
 #include "points.hpp"
 
@@ -36,7 +37,7 @@ const std::set<std::string> kOps = {
     "getpid",   "getppid",       "mark",     "open_fds",   "reaped",          "start_method",
     "get",      "reach",         "await",    "await_end"};
 const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore", "drop",
-                                       "exit",  "return", "raise", "crash", "end"};
+                                       "exit",  "return", "raise", "crash", "end",    "on_exit"};
 
 double monotonic() {
   timespec ts{};
@@ -150,6 +151,8 @@ void Program::run(const json& steps) {
       g_vars[step["var"].get<std::string>()] = step["value"];
     } else if (what == "ignore") {
       std::signal(signal_number(step["signal"]), SIG_IGN);
+    } else if (what == "on_exit") {
+      exit_prints::add(step["text"].get<std::string>(), step.value("how", "atexit"));
     } else if (what == "drop") {
       handles_.drop(step["p"].get<std::string>());
     } else if (what == "return") {

@@ -13,6 +13,7 @@ name and its args. Everything a step observes goes to the trace as one JSON line
 written with a single write() so lines from many processes never interleave.
 """
 import argparse
+import atexit
 import ctypes
 import errno
 import gc
@@ -24,6 +25,7 @@ import select
 import signal
 import sys
 import time
+import weakref
 
 EXIT_CASE_ERROR = 100
 EXIT_UNSUPPORTED = 101
@@ -32,7 +34,7 @@ OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "nam
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
        "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped",
        "start_method", "get", "reach", "await", "await_end"}
-EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop"}
+EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop", "on_exit"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
 STEPS = OPS | EFFECTS | TERMINALS
 
@@ -119,6 +121,26 @@ def run_target(path, target_name, *args, unsendable=None):
     """The body of every child: play the named target's steps. `unsendable` is what a
     `create` step with unsendable = "arg" adds; the target ignores it."""
     return Program(path, args).run(scenario()["targets"][target_name]["steps"])
+
+
+def on_exit(text, how):
+    """Prints `text` ({pid}: the pid then) when this process exits normally: an atexit
+    handler, or a finalizer of a module-level object (which Python runs at exit too)."""
+    def say():
+        sys.stdout.write(text.replace("{pid}", str(os.getpid())) + "\n")
+        sys.stdout.flush()
+    if how == "static":
+        _EXIT_OBJECTS.append(ExitObject())
+        weakref.finalize(_EXIT_OBJECTS[-1], say)
+    else:
+        atexit.register(say)
+
+
+class ExitObject:
+    """An object of the module's, kept for the whole run: its finalizer runs at exit."""
+
+
+_EXIT_OBJECTS = []
 
 
 def unsendable_value():
@@ -288,6 +310,8 @@ class Program:
                 variables()[step["var"]] = step["value"]
             elif do == "ignore":
                 signal.signal(signal.Signals[step["signal"]], signal.SIG_IGN)
+            elif do == "on_exit":
+                on_exit(step["text"], step.get("how", "atexit"))
             elif do == "drop":
                 del self.handles[step["p"]]
                 gc.collect()  # what a reference cycle still holds is released now too

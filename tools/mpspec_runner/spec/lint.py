@@ -227,8 +227,8 @@ def check_field(kind, value, do, targets, vars_, handles):
         return None if value in signals else f"must be one of {signals}"
     if kind == "var":
         return None if value in vars_ else "is not declared in vars"
-    if kind == "unsendable":
-        kinds = VOCABULARY["values"]["unsendable"]
+    if kind in VOCABULARY["values"]:  # unsendable, how, ...: a closed set of words
+        kinds = VOCABULARY["values"][kind]
         return None if value in kinds else f"must be one of {kinds}"
     return None
 
