@@ -17,6 +17,7 @@ VALID = {
     "section": "10.4.5",
     "claim": "A made-up case the tests break one key at a time.",
     "level": "MUST",
+    "clauses": ["api.join.blocks"],
     "timeout_class": "short",
     "weight": 2,
     "vars": {"x": 0},
@@ -192,7 +193,26 @@ class LintTest(unittest.TestCase):
         self.assertProblem(with_main({"do": "start", "p": "w"}),
                            "main: step 1 (start): p 'w' is not created before this step")
         self.assertEqual(lint(with_main({"do": "join", "p": "current"})), [])
-        self.assertProblem(with_main({"do": "start", "p": "current"}), "p must be a created handle")
+        # start of current_process() is misuse a case may test; of parent_process(), not
+        self.assertEqual(lint(with_main({"do": "start", "p": "current"})), [])
+        self.assertProblem(with_main({"do": "start", "p": "parent"}), "p must be a created handle")
+
+    def test_a_copy_is_a_handle(self):
+        self.assertEqual(lint(with_main({"do": "create", "p": "w"}, {"do": "copy", "p": "w", "to": "v"},
+                                        {"do": "same", "p": "v", "q": "w"})), [])
+        self.assertProblem(with_main({"do": "create", "p": "w"}, {"do": "same", "p": "w", "q": "v"}),
+                           "q 'v' is not created before this step")
+
+    def test_a_parents_handle_only_in_a_fork_only_case(self):
+        steps = {"worker": {"steps": [{"do": "join", "p": "^w"}]}}
+        forked = changed(targets=steps, start_methods=["fork"])
+        self.assertEqual(lint(forked), [])
+        self.assertProblem(changed(targets=steps), "p '^w' is not created before this step")
+        self.assertProblem(changed(targets=steps, start_methods=["fork", "spawn", "forkserver"]),
+                           "start_methods must be some (not all) of")
+        unknown = changed(targets={"worker": {"steps": [{"do": "join", "p": "^nope"}]}},
+                          start_methods=["fork"])
+        self.assertProblem(unknown, "p '^nope' is not created before this step")
 
     def test_a_dropped_handle_is_gone(self):
         self.assertEqual(lint(with_main({"do": "create", "p": "w"}, {"do": "drop", "p": "w"},

@@ -17,6 +17,7 @@ id = "join.slow-for-interrupt-test"
 section = "10.4.5"
 claim = "a child that sleeps is still there when the runner is interrupted"
 level = "MUST"
+clauses = ["api.join.blocks"]
 timeout_class = "long"
 weight = 1
 main = [

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
       trace({{"ev", "unsupported"}, {"what", *unsupported}});
       return kExitUnsupported;
     }
+    if (!about_start_method(scenario(), method)) {
+      trace({{"ev", "not_applicable"}, {"start_method", method}});
+      return kExitNotApplicable;
+    }
     if (const auto unsupported = validate(scenario())) {
       trace({{"ev", "unsupported"}, {"what", *unsupported}});
       return kExitUnsupported;

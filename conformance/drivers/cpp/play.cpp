@@ -29,15 +29,34 @@ namespace {
 
 json g_scenario;
 json g_vars;  // this process's variables: a child gets its own copy with the fork
+// The handles of the program that last called start(); a forked child's copy of them is
+// what its "^NAME" handles are (the parent's Program is on the child's copied stack).
+ops::Handles* g_starter = nullptr;
 
 const std::set<std::string> kOps = {
     "create",   "start",         "join",     "is_alive",   "terminate",       "kill",
     "close",    "name",          "daemon",   "pid",        "exitcode",        "repr",
     "sentinel", "wait_sentinel", "set_name", "set_daemon", "active_children", "cpu_count",
     "getpid",   "getppid",       "mark",     "open_fds",   "reaped",          "start_method",
-    "get",      "reach",         "await",    "await_end"};
-const std::set<std::string> kOthers = {"print", "flush",  "sleep", "set",   "ignore", "drop",
-                                       "exit",  "return", "raise", "crash", "end",    "on_exit"};
+    "get",      "reach",         "await",    "await_end",  "same",            "str"};
+const std::set<std::string> kOthers = {
+    "print", "flush", "sleep", "set", "ignore", "drop", "exit", "return", "raise", "crash",
+    "end",   "on_exit", "guard", "catch_errors", "copy"};
+
+// The "guard" step's object: it prints when the target's scope is left, by any path, as
+// API.md says of mp::exit: it unwinds like sys.exit (destructors run).
+class PrintsWhenLeft {
+ public:
+  explicit PrintsWhenLeft(std::string text) : text_(std::move(text)) {}
+  PrintsWhenLeft(const PrintsWhenLeft&) = delete;
+  PrintsWhenLeft& operator=(const PrintsWhenLeft&) = delete;
+  PrintsWhenLeft(PrintsWhenLeft&&) = delete;
+  PrintsWhenLeft& operator=(PrintsWhenLeft&&) = delete;
+  ~PrintsWhenLeft() { std::cout << text_ << '\n'; }
+
+ private:
+  std::string text_;
+};
 
 double monotonic() {
   timespec ts{};
@@ -119,6 +138,12 @@ std::optional<std::string> validate(const json& sc) {
   return std::nullopt;
 }
 
+bool about_start_method(const json& sc, const std::string& method) {
+  if (!sc.contains("start_methods")) return true;
+  const json& methods = sc.at("start_methods");
+  return std::find(methods.begin(), methods.end(), method) != methods.end();
+}
+
 void trace(json event) {
   if (!event.contains("t")) event["t"] = monotonic();
   event["pid"] = getpid();
@@ -133,9 +158,27 @@ void run_target(const std::string& path, const std::string& name, const std::str
   Program(path, json::parse(args_json)).run(g_scenario["targets"][name]["steps"]);
 }
 
-void Program::run(const json& steps) {
-  for (const json& step : steps) {
+void Program::run(const json& steps) { run(steps, 0); }
+
+void Program::run(const json& steps, std::size_t first) {
+  for (std::size_t i = first; i < steps.size(); ++i) {
+    const json& step = steps[i];
     const auto what = step["do"].get<std::string>();
+    if (what == "guard") {
+      const PrintsWhenLeft guard(format(step["text"].get<std::string>()));
+      run(steps, i + 1);
+      return;
+    }
+    if (what == "catch_errors") {
+      try {
+        run(steps, i + 1);
+      } catch (const CaseError&) {
+        throw;
+      } catch (const std::exception&) {  // the step's point: mp::exit must not land here
+        std::cout << format(step["text"].get<std::string>()) << '\n';
+      }
+      return;
+    }
     if (kOps.contains(what)) {
       op(step);
     } else if (what == "print") {
@@ -155,6 +198,8 @@ void Program::run(const json& steps) {
       exit_prints::add(step["text"].get<std::string>(), step.value("how", "atexit"));
     } else if (what == "drop") {
       handles_.drop(step["p"].get<std::string>());
+    } else if (what == "copy") {
+      handles_.copy(step["p"].get<std::string>(), step["to"].get<std::string>());
     } else if (what == "return") {
       return;  // the target's value is ignored, as API.md says
     } else if (what == "raise") {
@@ -250,8 +295,18 @@ json Program::perform(const json& step) {
     create(step);
     return nullptr;
   }
-  // The rest act on a handle; their other fields are read once it is found.
-  return to_json(handles_.perform(what, step["p"].get<std::string>(), [&] {
+  // The rest act on a handle; their other fields are read once it is found. "^NAME" is this
+  // child's copy of a handle of the program that started it (fork only: PROTOCOL.md).
+  auto handle = step["p"].get<std::string>();
+  ops::Handles* handles = &handles_;
+  if (handle.starts_with('^')) {
+    if (g_starter == nullptr) throw CaseError("no handles of a starting program: " + handle);
+    handles = g_starter;
+    handle.erase(0, 1);
+  } else if (what == "start") {
+    g_starter = &handles_;  // what a child forked by this start copies
+  }
+  return to_json(handles->perform(what, handle, [&] {
     ops::Operand operand;
     if (what == "join" && step.contains("timeout"))
       operand.timeout = units(step["timeout"]).count();
@@ -259,6 +314,7 @@ json Program::perform(const json& step) {
     if (what == "await_end") operand.timeout = units(step.value("timeout", json(50))).count();
     if (what == "set_name") operand.name = step["value"].get<std::string>();
     if (what == "set_daemon") operand.daemon = step["value"].get<bool>();
+    if (what == "same") operand.other = step["q"].get<std::string>();
     return operand;
   }));
 }

@@ -20,6 +20,7 @@ struct End {};
 
 inline constexpr int kExitCaseError = 100;
 inline constexpr int kExitUnsupported = 101;
+inline constexpr int kExitNotApplicable = 102;
 
 // The loaded scenario, shared by the main program and (copied by fork) every child.
 void load_scenario(const std::string& path);
@@ -28,6 +29,9 @@ const json& scenario();
 // The first step name this driver does not implement, or nullopt; throws CaseError for a
 // malformed scenario.
 std::optional<std::string> validate(const json& scenario);
+
+// False when the scenario names the start methods it is about and `method` is not one.
+bool about_start_method(const json& scenario, const std::string& method);
 
 // Writes one trace event (a single write() to MPSPEC_TRACE_FD, with "pid" and "t" added).
 void trace(json event);
@@ -41,6 +45,8 @@ class Program {
   void run(const json& steps);
 
  private:
+  // Plays steps[first...]: "guard" and "catch_errors" wrap the steps after them.
+  void run(const json& steps, std::size_t first);
   void op(const json& step);
   json perform(const json& step);
   void create(const json& step);

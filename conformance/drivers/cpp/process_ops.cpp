@@ -8,12 +8,15 @@
 
 #include <cerrno>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <mp/process.hpp>
 #include <stdexcept>
 #include <string>
 #include <typeinfo>
+#include <sstream>
 #include <utility>
+#include <vector>
 
 #include "driver.hpp"
 
@@ -84,6 +87,10 @@ struct Handles::Impl {
   }
 
   std::map<std::string, mp::Process> handles;
+  // What create() passed to the constructors, overwritten once they returned and kept, so
+  // that a library holding a reference (API.md: args are copied at construction) reads
+  // the overwritten text in the child, not freed memory.
+  std::deque<Target> passed;
 };
 
 Handles::Handles() : impl_(std::make_unique<Impl>()) {}
@@ -103,7 +110,10 @@ void Handles::create(const std::string& handle, const std::string& name, std::op
     impl_->handles.insert_or_assign(handle, p);
     return;
   }
-  impl_->handles.insert_or_assign(handle, make_process(options, *target));
+  Target& passed = impl_->passed.emplace_back(*target);
+  impl_->handles.insert_or_assign(handle, make_process(options, passed));
+  passed.args_json = R"(["args changed after the Process was constructed"])";
+  passed.path = passed.name = "changed after the Process was constructed";
 }
 
 std::optional<std::string> use_start_method(const std::string& method) {
@@ -123,6 +133,16 @@ std::optional<std::string> use_start_method(const std::string& method) {
 }
 
 void Handles::drop(const std::string& handle) { impl_->handles.erase(handle); }
+
+void Handles::copy(const std::string& from, const std::string& to) {
+  std::optional<mp::Process> original = impl_->handle(from);
+  if (!original) throw CaseError("no process to copy: " + from);
+  // Both from a non-const lvalue, where an unconstrained target constructor would win.
+  std::vector<mp::Process> copies;
+  copies.emplace_back(*original);
+  mp::Process copy(copies.front());
+  impl_->handles.insert_or_assign(to, copy);
+}
 
 Value Handles::perform(const std::string& what, const std::string& handle,
                        const std::function<Operand()>& operand) {
@@ -154,6 +174,15 @@ Value Handles::perform(const std::string& what, const std::string& handle,
     return p->exitcode() ? Value(static_cast<long long>(*p->exitcode())) : Value();
   if (what == "sentinel") return static_cast<long long>(p->sentinel());
   if (what == "repr") return p->repr();
+  if (what == "str") {
+    std::ostringstream out;
+    out << *p;
+    return out.str();
+  }
+  if (what == "same") {
+    const std::optional<mp::Process> q = impl_->handle(operand().other);
+    return q.has_value() && *p == *q;
+  }
   if (what == "wait_sentinel") {
     pollfd fd{.fd = p->sentinel(), .events = POLLIN, .revents = 0};
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -26,6 +26,7 @@ struct Operand {
   std::optional<double> timeout;  // seconds: join's (unset: no timeout), wait_sentinel's
   std::string name;               // set_name's value
   bool daemon = false;            // set_daemon's value
+  std::string other;              // same's other handle
 };
 
 // A child's entry, called in the child with the program's path (main/w), the target's name
@@ -51,7 +52,7 @@ struct Target {
 };
 
 // One program's process handles, by name. Each program (the main one, each child) has its
-// own: a child never sees its parent's handles.
+// own: a child sees its parent's only as its forked copy of them ("^NAME", play.cpp).
 class Handles {
  public:
   Handles();
@@ -67,6 +68,8 @@ class Handles {
               const std::optional<Target>& target);
   // Forgets `handle` (the program holds no reference to the process any more).
   void drop(const std::string& handle);
+  // Makes `to` a copy of handle `from`, copied as API.md's handles row writes it.
+  void copy(const std::string& from, const std::string& to);
 
   // Performs op `what` (start, join, is_alive, ..., reaped) on `handle`: a created one,
   // "current" or "parent". Calls `operand` only once the handle is found, so the step's

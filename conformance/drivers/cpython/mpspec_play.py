@@ -29,12 +29,15 @@ import weakref
 
 EXIT_CASE_ERROR = 100
 EXIT_UNSUPPORTED = 101
+_starter = None  # the Program that last called start(): "^NAME" handles of a forked child
+EXIT_NOT_APPLICABLE = 102  # the scenario's start_methods leave this run's out
 
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
        "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped",
-       "start_method", "get", "reach", "await", "await_end"}
-EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop", "on_exit"}
+       "start_method", "get", "reach", "await", "await_end", "same", "str"}
+EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop", "on_exit", "guard", "catch_errors",
+           "copy"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
 STEPS = OPS | EFFECTS | TERMINALS
 
@@ -294,8 +297,19 @@ class Program:
         self.handles = {}
 
     def run(self, steps):
-        for step in steps:
+        for i, step in enumerate(steps):
             do = step["do"]
+            if do == "guard":  # the rest of the target, then the text however it is left
+                try:
+                    return self.run(steps[i + 1:])
+                finally:
+                    print(self.format(step["text"]))
+            if do == "catch_errors":  # sys.exit raises SystemExit, which this does not catch
+                try:
+                    return self.run(steps[i + 1:])
+                except Exception:  # noqa: BLE001 - the step's point: what "except Exception" sees
+                    print(self.format(step["text"]))
+                    return None
             if do in OPS:
                 self.op(step)
             elif do == "print":
@@ -312,6 +326,8 @@ class Program:
                 signal.signal(signal.Signals[step["signal"]], signal.SIG_IGN)
             elif do == "on_exit":
                 on_exit(step["text"], step.get("how", "atexit"))
+            elif do == "copy":
+                self.handles[step["to"]] = self.handle(step["p"])
             elif do == "drop":
                 del self.handles[step["p"]]
                 gc.collect()  # what a reference cycle still holds is released now too
@@ -354,6 +370,10 @@ class Program:
             return api("current_process")()
         if name == "parent":
             return api("parent_process")()
+        if name.startswith("^"):  # this child's copy of its starter's handle (fork only)
+            if _starter is None:
+                raise CaseError(f"no handles of a starting program: {name!r}")
+            return _starter.handle(name[1:])
         if name not in self.handles:
             raise CaseError(f"unknown process handle {name!r}")
         return self.handles[name]
@@ -364,6 +384,9 @@ class Program:
             if key in step:
                 event[key] = step[key]
         event["t0"] = time.monotonic()
+        if step["do"] == "start" and not step["p"].startswith("^"):
+            global _starter  # noqa: PLW0603 - what a child forked by this start copies
+            _starter = self
         try:
             event["value"] = self.perform(step)
         except CaseError:
@@ -426,6 +449,10 @@ class Program:
             return getattr(p, do)
         elif do == "repr":
             return repr(p)
+        elif do == "str":
+            return str(p)
+        elif do == "same":
+            return p == self.handle(step["q"])
         elif do == "wait_sentinel":
             ready = connection().wait([p.sentinel], unit_seconds(step["timeout"]))
             return bool(ready)
@@ -580,6 +607,9 @@ def main(argv):
         trace({"ev": "unsupported", "what": unsupported})
         return EXIT_UNSUPPORTED
     method = _start_method = opts["start_method"]
+    if method not in sc.get("start_methods", [method]):
+        trace({"ev": "not_applicable", "start_method": method})
+        return EXIT_NOT_APPLICABLE
     try:
         api("set_start_method")(method)
     except Exception as e:  # no such module, or it lacks this start method

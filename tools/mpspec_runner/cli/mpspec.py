@@ -13,6 +13,8 @@
   tools/mpspec build    configure and build one CMake preset
   tools/mpspec grade    grade student submissions: score, feedback.md, Gradescope JSON, JUnit
   tools/mpspec export   write an autograder bundle for Gradescope or PrairieLearn
+  tools/mpspec coverage clauses of API.md and the seed to the cases that test them, and the
+                        clauses no case tests (spec/clauses.toml)
   tools/mpspec bench    run the benchmarks and write the report (tools/bench_report.py)
 
 Standard library only (argparse): the harness must run on a machine with no PyPI.
@@ -30,7 +32,7 @@ from pathlib import Path
 from ..checkout import DRIVERS, ROOT
 from ..matrix.results import merge
 from ..matrix.write import write
-from . import export, grade
+from . import coverage, export, grade
 
 PACKAGES = ROOT / "tools" / "debian-packages.txt"
 
@@ -184,6 +186,10 @@ def cmd_export(args: argparse.Namespace) -> None:
     sys.exit(export.main(args.rest))
 
 
+def cmd_coverage(args: argparse.Namespace) -> None:
+    sys.exit(coverage.main(args.rest))
+
+
 def cmd_test(args: argparse.Namespace) -> None:
     if not args.no_setup:
         cmd_setup(args)
@@ -235,6 +241,11 @@ def main() -> None:
                             "(tools/mpspec export --help)")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("coverage", add_help=False,
+                       help="clauses of API.md and the seed to the cases that test them "
+                            "(tools/mpspec coverage --help)")
+    p.set_defaults(func=cmd_coverage)
+
     p = sub.add_parser("test", help="build and run every test (as CI does)")
     p.add_argument("--no-setup", action="store_true", help="skip the Debian package check")
     p.add_argument("--quick", action="store_true", help="skip the sanitizer build")
@@ -253,7 +264,7 @@ def main() -> None:
 
     # The bench command passes what it does not know to bench_report.py; the others reject it.
     args, rest = parser.parse_known_args()
-    if rest and args.command not in ("bench", "grade", "export"):
+    if rest and args.command not in ("bench", "grade", "export", "coverage"):
         parser.error("unrecognized arguments: " + " ".join(rest))
     args.rest = rest
     args.func(args)

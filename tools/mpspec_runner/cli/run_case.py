@@ -185,8 +185,10 @@ def print_totals(results, many):
     xfail = f", {count[Verdict.XFAIL]} failed as expected" if count[Verdict.XFAIL] else ""
     harness = (f", {count[Verdict.HARNESS]} not judged (harness faults)"
                if count[Verdict.HARNESS] else "")
+    other = (f", {count[Verdict.NOT_APPLICABLE]} not for this start method"
+             if count[Verdict.NOT_APPLICABLE] else "")
     failed = sum(1 for r in results if r.verdict.is_failure)
-    print(f"{count[Verdict.PASS]} passed, {failed} failed{xfail}{harness}")
+    print(f"{count[Verdict.PASS]} passed, {failed} failed{xfail}{harness}{other}")
 
 
 def build_impl(given, name):

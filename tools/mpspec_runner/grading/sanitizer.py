@@ -13,7 +13,7 @@ from .workspace import warm
 PIDS_MAX = 128  # as the graded run's (submission.py)
 # The sanitizer run's options come from the grader: the environment overrides what a
 # submission's own __asan_default_options says (a log_path would hide its reports).
-SANITIZER_SANDBOX = Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, env={
+SANITIZER_SANDBOX = Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, start_method="fork", env={
     "ASAN_OPTIONS": "log_path=stderr:detect_leaks=1:abort_on_error=0:halt_on_error=1",
     "UBSAN_OPTIONS": "log_path=stderr:print_stacktrace=1:halt_on_error=0"})
 

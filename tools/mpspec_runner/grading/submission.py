@@ -25,7 +25,8 @@ from .sanitizer import sanitizer_findings
 # submission's fork bomb sooner and with less damage to gradings running beside it.
 PIDS_MAX = 128
 # Each grading fills in its own user (users.py): the runs of two gradings cannot meet.
-SANDBOX = Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, witness=True, own_program_only=True)
+SANDBOX = Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, witness=True, own_program_only=True,
+                  start_method="fork")  # a graded run is fork: no case may say it does not apply
 
 
 STUDENT_PATH = "path/to/your/submission"  # in reproduce lines; feedback.md explains it

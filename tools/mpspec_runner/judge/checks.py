@@ -9,6 +9,7 @@ import json
 import re
 import statistics
 
+from ..spec.protocol import NOT_PROCESS_ERROR
 from ..spec.vocabulary import TEMPLATE_REF
 
 
@@ -168,7 +169,7 @@ class Judge:
         evs = self.events.get(label, [])
         name = f"result {label}"
         m, chosen = self.branch(m)
-        observed = [({"error": ev["error"]} if "error" in ev else ev.get("value")) for ev in evs]
+        observed = [error_seen(ev) if "error" in ev else ev.get("value") for ev in evs]
         shown = show(observed[0]) if len(observed) == 1 else show(observed)
         if m is None:
             return Check(name, chosen, shown if evs else "never recorded", False)
@@ -182,9 +183,9 @@ class Judge:
 
     def matches(self, ev, m):
         if "error_any" in m:
-            return ("error" in ev) == m["error_any"]
+            return ("error" in ev) == m["error_any"] and not wrong_error_type(ev)
         if "error" in m:
-            return ev.get("error") == m["error"]
+            return ev.get("error") == m["error"] and not wrong_error_type(ev)
         if "error" in ev:
             return False
         v = ev.get("value")
@@ -268,6 +269,18 @@ class Judge:
 
 def show_lines(lines):
     return [line if isinstance(line, str) else f"re:{line['re']}" for line in lines]
+
+
+def wrong_error_type(ev):
+    """API.md: misuse throws mp::ProcessError; the right message in another exception type is
+    a different error (a caller's `catch (const mp::ProcessError&)` misses it)."""
+    return ev.get("error_type") == NOT_PROCESS_ERROR
+
+
+def error_seen(ev):
+    if wrong_error_type(ev):
+        return {"error": ev["error"], "thrown as": "not mp::ProcessError"}
+    return {"error": ev["error"]}
 
 
 def match_count(patterns, lines):

@@ -12,6 +12,7 @@ class Verdict(enum.StrEnum):
     XPASS = "XPASS"  # passed, though listed as an expected failure: the list is out of date
     TIMEOUT = "TIMEOUT"  # the run did not end within the case's time limit
     UNSUPPORTED = "UNSUPPORTED"  # the driver cannot express a step of the case
+    NOT_APPLICABLE = "NOT_APPLICABLE"  # the case is about another start method than the run's
     ERROR = "ERROR"  # the run was stopped (a flood, a fork bomb) or not run at all
     HARNESS = "HARNESS"  # the harness failed (no adapter, no report, an exception): not the
     #                      implementation's doing, so never graded as its failure
@@ -24,7 +25,8 @@ class Verdict(enum.StrEnum):
     @property
     def is_failure(self):
         """True where a conformance run (and its exit code) counts the case as failed."""
-        return self not in (Verdict.PASS, Verdict.OPTIONAL, Verdict.XFAIL)
+        return self not in (Verdict.PASS, Verdict.OPTIONAL, Verdict.XFAIL,
+                            Verdict.NOT_APPLICABLE)
 
 
 MEANING = {
@@ -35,6 +37,7 @@ MEANING = {
     Verdict.XPASS: "unexpected pass of a listed expected failure",
     Verdict.TIMEOUT: "timed out",
     Verdict.UNSUPPORTED: "unsupported step",
+    Verdict.NOT_APPLICABLE: "not applicable: the case is about another start method",
     Verdict.ERROR: "error",
     Verdict.HARNESS: "harness fault (not the implementation's doing)",
 }
@@ -47,6 +50,7 @@ SYMBOL = {
     Verdict.XPASS: "XPASS",
     Verdict.TIMEOUT: "T/O",
     Verdict.UNSUPPORTED: "–",
+    Verdict.NOT_APPLICABLE: "n/a",
     Verdict.ERROR: "!",
     Verdict.HARNESS: "H",
 }
@@ -59,9 +63,12 @@ def decide(case, obs, checks, expected, may_fail=()):
                    Verdict.OPTIONAL if case.level == "MAY" else Verdict.FAIL)
     else:
         verdict = {"timeout": Verdict.TIMEOUT, "unsupported": Verdict.UNSUPPORTED,
+                   "not_applicable": Verdict.NOT_APPLICABLE,
                    "harness": Verdict.HARNESS}.get(obs.outcome, Verdict.ERROR)
-    if case.id in expected and verdict != Verdict.HARNESS:
+    if verdict in (Verdict.HARNESS, Verdict.NOT_APPLICABLE):
+        return verdict
+    if case.id in expected:
         verdict = Verdict.XPASS if verdict == Verdict.PASS else Verdict.XFAIL
-    elif case.id in may_fail and verdict not in (Verdict.PASS, Verdict.HARNESS):
+    elif case.id in may_fail and verdict != Verdict.PASS:
         verdict = Verdict.XFAIL
     return verdict

@@ -15,7 +15,7 @@ td.case{text-align:left;font-family:ui-monospace,monospace;cursor:help;white-spa
 tr.section td{background:#eef2f8;font-weight:600;text-align:left}
 td.PASS{background:#dff3e0;color:#1b5e20} td.FAIL,td.XPASS{background:#fbdcdc;color:#b71c1c}
 td.TIMEOUT{background:#fde8c8;color:#8a4b00} td.ERROR{background:#f3d0f0;color:#6a1b6a}
-td.OPTIONAL,td.XFAIL,td.UNSUPPORTED{background:#eee;color:#555} td.none{background:#fafafa}
+td.OPTIONAL,td.XFAIL,td.UNSUPPORTED,td.NOT_APPLICABLE{background:#eee;color:#555} td.none{background:#fafafa}
 td a{color:inherit;text-decoration:none;font-weight:700}
 tfoot td{font-weight:600;background:#f4f4f4}
 pre{background:#f7f7f7;border:1px solid #ddd;padding:.6em;white-space:pre-wrap}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..checkout import ROOT
 from ..spec.aliases import Aliases
-from ..spec.protocol import EXIT_CASE_ERROR, EXIT_UNSUPPORTED
+from ..spec.protocol import EXIT_CASE_ERROR, EXIT_NOT_APPLICABLE, EXIT_UNSUPPORTED
 from .cgroups import oom_killed, run_cgroups
 from .environment import clean_env, interpreter
 from .isolation import NAMESPACES, isolation
@@ -50,6 +50,7 @@ class Sandbox:
     memory_max: int = 2 << 30  # bytes, for the whole run (a memory cgroup)
     witness: bool = False
     own_program_only: bool = False
+    start_method: str | None = None  # the run's, where the runner knows it (a grading: fork)
 
 
 DEFAULT_SANDBOX = Sandbox()
@@ -172,9 +173,24 @@ def classify(obs, case, unit, sandbox):
     elif obs.status == EXIT_UNSUPPORTED:
         what = [ev.get("what") for ev in obs.trace if ev.get("ev") == "unsupported"]
         obs.outcome, obs.note = "unsupported", f"the driver does not support: {', '.join(map(str, what))}"
+    elif obs.status == EXIT_NOT_APPLICABLE:
+        obs.outcome, obs.note = not_applicable(obs, case, sandbox)
     elif obs.status == EXIT_CASE_ERROR:
         msg = [ev.get("message") for ev in obs.trace if ev.get("ev") == "case_error"]
         obs.outcome, obs.note = "error", f"the driver reports a case error: {'; '.join(map(str, msg))}"
+
+
+def not_applicable(obs, case, sandbox):
+    """A driver may say a case is not for its start method; believed only where the case
+    names its start methods, the driver's is not among them, and the runner does not know
+    the run to be one of them (a grading is fork: a submission cannot opt out of a case)."""
+    wanted = case.data.get("start_methods") or []
+    said = [ev.get("start_method") for ev in obs.trace if ev.get("ev") == "not_applicable"]
+    if wanted and said and said[0] not in wanted and sandbox.start_method not in wanted:
+        return "not_applicable", f"the case is about {', '.join(wanted)}; this run is {said[0]}"
+    return "error", (f"the driver says the case does not apply to start method {said[:1]}, "
+                     f"but the case is about {wanted or 'every start method'}"
+                     + (f" and this run is {sandbox.start_method}" if sandbox.start_method else ""))
 
 
 def no_core_dumps():

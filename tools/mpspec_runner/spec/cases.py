@@ -28,11 +28,15 @@ class Case:
 
     def scenario(self, unit):
         """The JSON object a driver receives (PROTOCOL.md): repeats expanded, metadata (the
-        case's id among it) dropped: a driver needs nothing but the steps."""
+        case's id among it) dropped: a driver needs nothing but the steps, and the start
+        methods the case is about where it names them."""
         targets = {name: {k: (expand(v) if k == "steps" else v) for k, v in t.items()}
                    for name, t in self.data.get("targets", {}).items()}
-        return {"unit": unit, "vars": self.data.get("vars", {}),
-                "targets": targets, "main": expand(self.data.get("main", []))}
+        out = {"unit": unit, "vars": self.data.get("vars", {}),
+               "targets": targets, "main": expand(self.data.get("main", []))}
+        if "start_methods" in self.data:
+            out["start_methods"] = self.data["start_methods"]
+        return out
 
 
 def load(path):

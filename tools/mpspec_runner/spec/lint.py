@@ -1,31 +1,28 @@
 """The lint: every case file against spec/vocabulary.toml, and its seed quote against the
 seed. A malformed file is a finding, never a traceback."""
-from pathlib import Path
 
-from ..checkout import ROOT
+from ..checkout import shared_file
 from .cases import expand
+from .clauses import ids as clause_ids
 from .protocol import DRIVER_EXIT_RESERVED
 from .vocabulary import (ID, PLACEHOLDER, PLACEHOLDER_OK, START_METHODS, TEMPLATE_REF,
                          VOCABULARY)
 
-SEED_CANDIDATES = [ROOT.parent / "shared" / "seed" / "pymotw-multiprocessing-basics.md",
-                   Path("/work/shared/seed/pymotw-multiprocessing-basics.md")]
+SEED = "seed/pymotw-multiprocessing-basics.md"
 
 
 def _seed_text():
-    for p in SEED_CANDIDATES:
-        if p.exists():
-            return " ".join(p.read_text(encoding="utf-8").split())
-    return None
+    path = shared_file(SEED)
+    return " ".join(path.read_text(encoding="utf-8").split()) if path else None
 
 
 def lint(cases):
     """Every problem of every case, as 'path: message' strings."""
     problems, ids = [], {}
-    seed = _seed_text()
+    seed, known = _seed_text(), clause_ids()
     for case in cases:
         try:
-            found = lint_case(case, seed)
+            found = lint_case(case, seed) + lint_clauses(case.data, known)
         except Exception as e:  # noqa: BLE001 - a shape the checks below missed: still a finding
             found = [f"the lint could not read it ({type(e).__name__}: {e}): a key has a "
                      "type the vocabulary does not allow"]
@@ -36,10 +33,20 @@ def lint(cases):
     return problems
 
 
+def lint_clauses(d, known):
+    """The case names at least one clause, each in spec/clauses.toml."""
+    if "clauses" not in d:
+        return []  # the missing key is already a finding
+    named = d["clauses"]
+    if not isinstance(named, list) or not named:
+        return ["clauses must name at least one clause of spec/clauses.toml"]
+    return [f"clause {c!r} is not in spec/clauses.toml" for c in named if c not in known]
+
+
 # The type of each table and array of a case file; the checks after the shape's rely on them.
 SHAPE = {"id": str, "section": str, "claim": str, "quote": str, "example": str, "note": str,
-         "level": str, "timeout_class": str, "vars": dict, "targets": dict, "main": list,
-         "expect": dict}
+         "level": str, "clauses": list, "timeout_class": str, "vars": dict, "targets": dict,
+         "main": list, "expect": dict, "start_methods": list}
 EXPECT_SHAPE = {"stdout": list, "stdout_has": list, "stdout_lacks": list, "stderr": list,
                 "stderr_has": list, "stderr_lacks": list, "order": list, "stderr_order": list,
                 "results": dict, "timing": list, "gone": list}
@@ -88,6 +95,9 @@ def lint_case(case, seed):
         out.append("weight must be an integer >= 1")
     if not isinstance(d.get("claim"), str) or not d.get("claim", "").strip():
         out.append("claim must be a sentence")
+    if "start_methods" in d and not (d["start_methods"]
+                                     and set(d["start_methods"]) < START_METHODS):
+        out.append(f"start_methods must be some (not all) of {sorted(START_METHODS)}")
     if "example" in d and d["example"] not in spec["examples"]:
         out.append(f"example must name one of the seed's programs: {spec['examples']}")
     if "quote" in d and seed is not None and " ".join(d["quote"].split()) not in seed:
@@ -97,6 +107,7 @@ def lint_case(case, seed):
     vars_ = d.get("vars", {})
     targets = d.get("targets", {})
     labels = {}  # label: the step that records it
+    inherited = inherited_handles(d)
     for name, t in targets.items():
         if "main" in t:
             out.append(f"target {name}: holds 'main': write main = [...] above the first [table] header")
@@ -104,7 +115,8 @@ def lint_case(case, seed):
             out.append(f"target {name}: only 'steps' and 'module' are allowed")
         if t.get("module", "other") != "other":
             out.append(f"target {name}: module must be \"other\"")
-        out += [f"target {name}: {m}" for m in lint_steps(t.get("steps", []), "child", targets, vars_, labels)]
+        out += [f"target {name}: {m}" for m in lint_steps(t.get("steps", []), "child", targets,
+                                                           vars_, labels, set(inherited))]
     out += [f"main: {m}" for m in lint_steps(d.get("main", []), "main", targets, vars_, labels)]
     out += lint_points(d)
     out += lint_expect(case.expect, labels)
@@ -130,6 +142,15 @@ def expand_quietly(steps):
         return expand(steps)
     except (KeyError, TypeError, ValueError):
         return steps
+
+
+def inherited_handles(d):
+    """A fork-only case's children may use their copy of a main program's handle as `^NAME`
+    (PROTOCOL.md): every handle the main program creates, so named."""
+    if d.get("start_methods") != ["fork"] or not isinstance(d.get("main"), list):
+        return set()
+    return {"^" + s["p"] for s in expand(d["main"])
+            if isinstance(s, dict) and s.get("do") == "create" and isinstance(s.get("p"), str)}
 
 
 def lint_steps(steps, where, targets, vars_, labels, handles=None):
@@ -167,28 +188,39 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
             kind = fields.get(key)
             if key == "do" or kind is None or (do == "create" and key == "p"):
                 continue
+            if kind == "new_handle":
+                kind = "label"  # a simple name, like a label
             problem = check_field(kind, value, do, targets, vars_, handles)
             if problem:
                 out.append(f"{at}: {key} {problem}")
         if do == "create" and isinstance(step.get("p"), str):
             handles.add(step["p"])
+        if do == "copy" and isinstance(step.get("to"), str):
+            handles.add(step["to"])
         if do == "drop" and isinstance(step.get("p"), str):
             handles.discard(step["p"])
         if isinstance(step.get("as"), str):
             labels[step["as"]] = do
-        code = step.get("code", 0)
-        if do == "exit" and where == "main" and isinstance(code, int) and not (
-                0 <= code < DRIVER_EXIT_RESERVED):
-            out.append(f"{at}: the main program's exit code must be 0..99 (100+ are the driver's)")
-        if do == "exit" and "code" in step and "message" in step:
-            out.append(f"{at}: code or message, not both")
-        if "unsendable" in step and "target" not in step:
-            out.append(f"{at}: unsendable needs a target")
-        target = targets.get(step["target"], {}) if isinstance(step.get("target"), str) else {}
-        if "unsendable" in step and target.get("module"):
-            out.append(f"{at}: unsendable needs a target of the main module")
-        if do == "set" and isinstance(step.get("var"), str) and step["var"] not in vars_:
-            out.append(f"{at}: var {step.get('var')!r} is not declared in vars")
+        out += [f"{at}: {m}" for m in step_rules(step, where, targets, vars_)]
+    return out
+
+
+def step_rules(step, where, targets, vars_):
+    """What one step gets wrong beyond its fields' kinds."""
+    do, out = step["do"], []
+    code = step.get("code", 0)
+    if do == "exit" and where == "main" and isinstance(code, int) and not (
+            0 <= code < DRIVER_EXIT_RESERVED):
+        out.append("the main program's exit code must be 0..99 (100+ are the driver's)")
+    if do == "exit" and "code" in step and "message" in step:
+        out.append("code or message, not both")
+    if "unsendable" in step and "target" not in step:
+        out.append("unsendable needs a target")
+    target = targets.get(step["target"], {}) if isinstance(step.get("target"), str) else {}
+    if "unsendable" in step and target.get("module"):
+        out.append("unsendable needs a target of the main module")
+    if do == "set" and isinstance(step.get("var"), str) and step["var"] not in vars_:
+        out.append(f"var {step.get('var')!r} is not declared in vars")
     return out
 
 
@@ -197,7 +229,10 @@ def check_field(kind, value, do, targets, vars_, handles):
         return "must be a name (a string)"
     if kind == "handle":
         if value in ("current", "parent"):
-            return None if do not in ("create", "start", "set_daemon", "drop") else "must be a created handle"
+            # start of current_process() is misuse a case may test (in a child: not its
+            # creator); of parent_process(), CPython has no answer but an AttributeError.
+            refused = ("create", "set_daemon", "drop") + (("start",) if value == "parent" else ())
+            return None if do not in refused else "must be a created handle"
         return None if value in handles else f"{value!r} is not created before this step"
     if kind in ("label", "point"):
         return None if isinstance(value, str) and ID.fullmatch(value.replace("_", "-")) else "must be a simple name"
