@@ -33,15 +33,21 @@ json g_vars;  // this process's variables: a child gets its own copy with the fo
 // what its "^NAME" handles are (the parent's Program is on the child's copied stack).
 ops::Handles* g_starter = nullptr;
 
-const std::set<std::string> kOps = {
-    "create",   "start",         "join",     "is_alive",   "terminate",       "kill",
-    "close",    "name",          "daemon",   "pid",        "exitcode",        "repr",
-    "sentinel", "wait_sentinel", "set_name", "set_daemon", "active_children", "cpu_count",
-    "getpid",   "getppid",       "mark",     "open_fds",   "reaped",          "start_method",
-    "get",      "reach",         "await",    "await_end",  "same",            "str"};
-const std::set<std::string> kOthers = {
-    "print", "flush", "sleep", "set", "ignore", "drop", "exit", "return", "raise", "crash",
-    "end",   "on_exit", "guard", "catch_errors", "copy"};
+// Ops are traced with their result (PROTOCOL.md); the rest are effects and endings.
+const std::set<std::string> kHandleOps = {
+    "start",         "join",     "is_alive",   "terminate", "kill",     "close", "name",
+    "daemon",        "pid",      "exitcode",   "repr",      "str",      "same",  "sentinel",
+    "wait_sentinel", "set_name", "set_daemon", "reaped",    "await_end"};
+const std::set<std::string> kOtherOps = {"create", "active_children", "cpu_count", "start_method",
+                                         "getpid", "getppid",         "open_fds",  "get",
+                                         "mark",   "reach",           "await"};
+const std::set<std::string> kOthers = {"print",   "flush",  "sleep",        "set",   "ignore",
+                                       "on_exit", "guard",  "catch_errors", "drop",  "copy",
+                                       "exit",    "return", "raise",        "crash", "end"};
+
+bool is_op(const std::string& what) {
+  return kHandleOps.contains(what) || kOtherOps.contains(what);
+}
 
 // The "guard" step's object: it prints when the target's scope is left, by any path, as
 // API.md says of mp::exit: it unwinds like sys.exit (destructors run).
@@ -127,7 +133,7 @@ std::optional<std::string> validate(const json& sc) {
     for (const json& step : *steps) {
       if (!step.is_object() || !step.contains("do")) throw CaseError("a step needs 'do'");
       const auto what = step["do"].get<std::string>();
-      if (!kOps.contains(what) && !kOthers.contains(what)) return what;
+      if (!is_op(what) && !kOthers.contains(what)) return what;
       if (what == "create" && step.contains("target") &&
           !(sc.contains("targets") &&
             sc.at("targets").contains(step["target"].get<std::string>()))) {
@@ -179,7 +185,7 @@ void Program::run(const json& steps, std::size_t first) {
       }
       return;
     }
-    if (kOps.contains(what)) {
+    if (is_op(what)) {
       op(step);
     } else if (what == "print") {
       std::ostream& out = step.value("stream", "stdout") == "stderr" ? std::cerr : std::cout;

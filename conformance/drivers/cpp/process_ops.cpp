@@ -11,10 +11,10 @@
 #include <deque>
 #include <map>
 #include <mp/process.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <typeinfo>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -87,9 +87,9 @@ struct Handles::Impl {
   }
 
   std::map<std::string, mp::Process> handles;
-  // What create() passed to the constructors, overwritten once they returned and kept, so
-  // that a library holding a reference (API.md: args are copied at construction) reads
-  // the overwritten text in the child, not freed memory.
+  // What create() passed to the constructors, kept, and the args overwritten once they
+  // returned: a library holding a reference to them (API.md: args are copied at
+  // construction) hands the child the new args, not freed memory.
   std::deque<Target> passed;
 };
 
@@ -112,8 +112,7 @@ void Handles::create(const std::string& handle, const std::string& name, std::op
   }
   Target& passed = impl_->passed.emplace_back(*target);
   impl_->handles.insert_or_assign(handle, make_process(options, passed));
-  passed.args_json = R"(["args changed after the Process was constructed"])";
-  passed.path = passed.name = "changed after the Process was constructed";
+  if (passed.args_json != "[]") passed.args_json = R"(["changed after construction"])";
 }
 
 std::optional<std::string> use_start_method(const std::string& method) {

@@ -15,6 +15,8 @@
   tools/mpspec export   write an autograder bundle for Gradescope or PrairieLearn
   tools/mpspec coverage clauses of API.md and the seed to the cases that test them, and the
                         clauses no case tests (spec/clauses.toml)
+  tools/mpspec mutate   mutants of an implementation, each run on every case: which the suite
+                        kills, which survive (out/mutate/report.md)
   tools/mpspec bench    run the benchmarks and write the report (tools/bench_report.py)
 
 Standard library only (argparse): the harness must run on a machine with no PyPI.
@@ -32,7 +34,7 @@ from pathlib import Path
 from ..checkout import DRIVERS, ROOT
 from ..matrix.results import merge
 from ..matrix.write import write
-from . import coverage, export, grade
+from . import coverage, export, grade, mutate
 
 PACKAGES = ROOT / "tools" / "debian-packages.txt"
 
@@ -190,6 +192,10 @@ def cmd_coverage(args: argparse.Namespace) -> None:
     sys.exit(coverage.main(args.rest))
 
 
+def cmd_mutate(args: argparse.Namespace) -> None:
+    sys.exit(mutate.main(args.rest))
+
+
 def cmd_test(args: argparse.Namespace) -> None:
     if not args.no_setup:
         cmd_setup(args)
@@ -246,6 +252,11 @@ def main() -> None:
                             "(tools/mpspec coverage --help)")
     p.set_defaults(func=cmd_coverage)
 
+    p = sub.add_parser("mutate", add_help=False,
+                       help="measure the suite by the mutants of an implementation it kills "
+                            "(tools/mpspec mutate --help)")
+    p.set_defaults(func=cmd_mutate)
+
     p = sub.add_parser("test", help="build and run every test (as CI does)")
     p.add_argument("--no-setup", action="store_true", help="skip the Debian package check")
     p.add_argument("--quick", action="store_true", help="skip the sanitizer build")
@@ -264,7 +275,7 @@ def main() -> None:
 
     # The bench command passes what it does not know to bench_report.py; the others reject it.
     args, rest = parser.parse_known_args()
-    if rest and args.command not in ("bench", "grade", "export", "coverage"):
+    if rest and args.command not in ("bench", "grade", "export", "coverage", "mutate"):
         parser.error("unrecognized arguments: " + " ".join(rest))
     args.rest = rest
     args.func(args)

@@ -1,0 +1,60 @@
+"""`tools/mpspec mutate`: mutants of an implementation (conditions negated, comparisons and
+logic changed, a signal, flag or boolean swapped, a call dropped), each built and run on
+every case; writes out/mutate/report.md and mutants.json. The default is the reference's
+fork path (src/ files a submission must also write)."""
+import argparse
+import sys
+from pathlib import Path
+
+from ..checkout import REFERENCE, ROOT
+from ..mutation import report
+from ..mutation.campaign import Campaign
+from ..mutation.mutants import FORK_PATH, choose, enumerate_mutants
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(prog="tools/mpspec mutate", description=__doc__)
+    ap.add_argument("--impl", default=str(REFERENCE), help="implementation directory (the "
+                    "API.md layout; default: the reference)")
+    ap.add_argument("--file", action="append", default=[], metavar="REL",
+                    help="a source file to mutate, relative to --impl; repeatable (default: "
+                         "the reference's fork path, or every src/*.cpp of another --impl)")
+    ap.add_argument("--budget", type=int, help="mutate at most this many sites, drawn evenly "
+                    "(the same ones for the same --seed)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--list", action="store_true", help="only list the mutants")
+    ap.add_argument("--case", action="append", default=[], metavar="PATH",
+                    help="run only these case files (default: every case)")
+    ap.add_argument("--out", default=str(ROOT / "out" / "mutate"))
+    return ap.parse_args(argv)
+
+
+def main(argv):
+    args = parse(argv)
+    impl = Path(args.impl).resolve()
+    files = args.file or (FORK_PATH if impl == REFERENCE.resolve()
+                          else sorted(str(p.relative_to(impl)) for p in impl.glob("src/*.cpp")))
+    mutants = choose(enumerate_mutants(impl, files), args.budget, args.seed)
+    if args.list:
+        print(*(f"{m.name}\t{m.mutated.strip()}" for m in mutants), sep="\n")
+        return 0
+    campaign = Campaign(impl, Path(args.out), cases=args.case)
+    print(f"mpspec mutate: {len(mutants)} mutants of {impl}; baseline run first", flush=True)
+    baseline = campaign.prepare()
+    equivalent = report.load_equivalent()
+    outcomes = []
+    for i, m in enumerate(mutants, 1):
+        outcomes.append(campaign.try_mutant(m, equivalent))
+        o = outcomes[-1]
+        print(f"[{i}/{len(mutants)}] {o.status:<10} {m.name}  {', '.join(o.killed_by[:3])}",
+              flush=True)
+    out = Path(args.out)
+    (out / "report.md").write_text(report.markdown(outcomes, impl, baseline), encoding="utf-8")
+    (out / "mutants.json").write_text(report.as_json(outcomes), encoding="utf-8")
+    killed, counted = report.score(outcomes)
+    print(f"{killed} of {counted} mutants killed; report: {out / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

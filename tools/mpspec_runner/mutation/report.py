@@ -1,0 +1,56 @@
+"""A campaign's report: each mutant's outcome, the score, and the survivors to argue about;
+and conformance/mutants/equivalent.toml, the survivors argued to change nothing a program
+can observe."""
+import json
+import tomllib
+from pathlib import Path
+
+from ..checkout import CONFORMANCE
+
+EQUIVALENT = CONFORMANCE / "mutants" / "equivalent.toml"
+
+
+def load_equivalent(path=EQUIVALENT):
+    """{mutant key: the one-line argument that no behaviour differs}."""
+    if not Path(path).exists():
+        return {}
+    return dict(tomllib.loads(Path(path).read_text(encoding="utf-8")).get("equivalent", {}))
+
+
+def score(outcomes):
+    """Killed over the mutants that count: not equivalent, built, and not timed out (a
+    timeout is listed apart: the mutant hung the whole run)."""
+    counted = [o for o in outcomes if o.status in ("killed", "survived")]
+    killed = sum(1 for o in counted if o.status == "killed")
+    return killed, len(counted)
+
+
+def markdown(outcomes, impl, baseline_failures):
+    killed, counted = score(outcomes)
+    by = {s: [o for o in outcomes if o.status == s]
+          for s in ("survived", "killed", "timed out", "not built", "equivalent", "error")}
+    lines = [f"# Mutation analysis of {impl}", "",
+             f"{len(outcomes)} mutants: {killed} killed of {counted} that count "
+             f"({100 * killed / counted if counted else 0:.0f} %); "
+             + ", ".join(f"{len(v)} {k}" for k, v in by.items() if v and k != "killed") + ".",
+             ""]
+    if baseline_failures:
+        lines += [f"The unmutated implementation fails {', '.join(baseline_failures)}: "
+                  "those cases kill nothing.", ""]
+    lines += ["## Survivors (no case fails: a new case, or an argument in "
+              "conformance/mutants/equivalent.toml)", ""]
+    lines += [f"- `{o.mutant.name}`: `{o.mutant.mutated.strip()}`  \n  key: `{o.mutant.key}`"
+              for o in by["survived"]] or ["(none)"]
+    lines += ["", "## Every mutant", "", "| mutant | status | cases that failed | s |",
+              "| --- | --- | --- | --- |"]
+    lines += [f"| `{o.mutant.name}` | {o.status} | {', '.join(o.killed_by[:4])}"
+              f"{' …' if len(o.killed_by) > 4 else ''} | {o.seconds:.0f} |" for o in outcomes]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(outcomes):
+    return json.dumps([{"file": o.mutant.file, "line": o.mutant.line,
+                        "operator": o.mutant.operator, "change": o.mutant.describe,
+                        "mutated": o.mutant.mutated.strip(), "key": o.mutant.key,
+                        "status": o.status, "killed_by": o.killed_by,
+                        "seconds": round(o.seconds, 1)} for o in outcomes], indent=1)
