@@ -1,5 +1,6 @@
 """The matrix page: one row per case, the right symbols, escaped claims, working links, and
 nothing fetched from outside the page."""
+import copy
 import html.parser
 import tempfile
 import unittest
@@ -89,6 +90,13 @@ class MatrixTest(unittest.TestCase):
     def test_the_summary_counts_passes_listed_and_other_failures_per_column(self):
         rows = markdown.summary(RESULTS).splitlines()
         self.assertIn("| `reference` |  | 1/3 | 1 | 1 |", rows)
+        self.assertIn("| `cpython-fork` | multiprocessing on CPython 3.11.7 | 0/1 | 0 | 1 |", rows)
+
+    def test_a_case_about_another_start_method_is_not_counted(self):
+        doc = copy.deepcopy(RESULTS)
+        doc["results"].append({"case": "a.two", "adapter": "cpython-fork",
+                               "verdict": "NOT_APPLICABLE", "details": ""})
+        rows = markdown.summary(doc).splitlines()
         self.assertIn("| `cpython-fork` | multiprocessing on CPython 3.11.7 | 0/1 | 0 | 1 |", rows)
 
     def test_merge_appends_adapters_and_keeps_cases_once(self):

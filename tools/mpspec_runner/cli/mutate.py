@@ -22,6 +22,8 @@ def parse(argv):
     ap.add_argument("--budget", type=int, help="mutate at most this many sites, drawn evenly "
                     "(the same ones for the same --seed)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--match", metavar="TEXT", help="only mutants whose name contains TEXT "
+                    "(e.g. 'process.cpp:157')")
     ap.add_argument("--list", action="store_true", help="only list the mutants")
     ap.add_argument("--case", action="append", default=[], metavar="PATH",
                     help="run only these case files (default: every case)")
@@ -34,7 +36,8 @@ def main(argv):
     impl = Path(args.impl).resolve()
     files = args.file or (FORK_PATH if impl == REFERENCE.resolve()
                           else sorted(str(p.relative_to(impl)) for p in impl.glob("src/*.cpp")))
-    mutants = choose(enumerate_mutants(impl, files), args.budget, args.seed)
+    mutants = [m for m in enumerate_mutants(impl, files) if (args.match or "") in m.name]
+    mutants = choose(mutants, args.budget, args.seed)
     if args.list:
         print(*(f"{m.name}\t{m.mutated.strip()}" for m in mutants), sep="\n")
         return 0

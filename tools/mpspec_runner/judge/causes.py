@@ -85,7 +85,9 @@ def child_prints(case):
 
     def walk(steps):
         for step in steps:
-            if step.get("do") == "print" and step.get("stream", "stdout") == "stdout":
+            # guard and catch_errors print their text to stdout too
+            if (step.get("do") in ("print", "guard", "catch_errors")
+                    and step.get("stream", "stdout") == "stdout"):
                 found.append(step["text"])
             walk(step.get("steps", []))
 
