@@ -198,9 +198,10 @@ class LintTest(unittest.TestCase):
         self.assertProblem(with_main({"do": "start", "p": "parent"}), "p must be a created handle")
 
     def test_a_copy_is_a_handle(self):
-        self.assertEqual(lint(with_main({"do": "create", "p": "w"}, {"do": "copy", "p": "w", "to": "v"},
+        create = {"do": "create", "p": "w"}
+        self.assertEqual(lint(with_main(create, {"do": "copy", "p": "w", "to": "v"},
                                         {"do": "same", "p": "v", "q": "w"})), [])
-        self.assertProblem(with_main({"do": "create", "p": "w"}, {"do": "same", "p": "w", "q": "v"}),
+        self.assertProblem(with_main(create, {"do": "same", "p": "w", "q": "v"}),
                            "q 'v' is not created before this step")
 
     def test_a_parents_handle_only_in_a_fork_only_case(self):

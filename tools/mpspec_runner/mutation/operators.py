@@ -93,10 +93,11 @@ def negate_condition(line):
 def drop_call(line):
     """A statement that is only a call (`close(fd);`, `s.flush();`): removed."""
     m = CALL.match(line)
-    if not m or m.group(2).split("(")[0].split("::")[-1] in NOT_A_CALL or "=" in m.group(2).split("(")[0]:
+    callee = m.group(2).split("(")[0] if m else ""
+    if not m or callee.split("::")[-1] in NOT_A_CALL or "=" in callee:
         return []
     return [Site("drop-call", len(m.group(1)), len(m.group(1)) + len(m.group(2)),
-                 "static_cast<void>(0);", f"{m.group(2).split('(')[0]}(...) removed")]
+                 "static_cast<void>(0);", f"{callee}(...) removed")]
 
 
 def return_value(line):
@@ -106,7 +107,8 @@ def return_value(line):
         return []
     other = "false" if m.group(2) == "true" else "true"
     start = len(m.group(1)) + len("return ")
-    return [Site("return", start, start + len(m.group(2)), other, f"return {m.group(2)} -> {other}")]
+    return [Site("return", start, start + len(m.group(2)), other,
+                 f"return {m.group(2)} -> {other}")]
 
 
 OPERATORS = [negate_condition, relational, logical, return_value, constant, drop_call]
