@@ -59,6 +59,23 @@ class PointsTest(unittest.TestCase):
         self.assertAlmostEqual(g.score, 75.0)
         self.assertEqual([round(x.max_points, 6) for x in g.results], [75.0, 25.0])
 
+    def test_the_cases_maxima_add_up_to_the_maximum(self):
+        # Seven cases of 100/7 points: each rounded on its own, they came to 100.002.
+        many = [case(f"c{i}") for i in range(7)]
+        doc = results_json.gradescope(graded([result(c, Verdict.PASS) for c in many[:6]]
+                                             + [result(many[6], Verdict.FAIL)]))
+        self.assertEqual(round(sum(t["max_score"] for t in doc["tests"]), 3), 100.0)
+        # A passed case earns its whole maximum as shown, so the scores add up to the total
+        # within a thousandth.
+        self.assertAlmostEqual(sum(t["score"] for t in doc["tests"]), 600 / 7, delta=0.0011)
+        self.assertTrue(all(t["score"] == t["max_score"] for t in doc["tests"][:6]))
+
+    def test_a_case_about_another_start_method_is_not_scored(self):
+        a, b = case("a"), case("b")
+        g = graded([result(a, Verdict.PASS), result(b, Verdict.NOT_APPLICABLE)])
+        self.assertAlmostEqual(g.score, 100.0)
+        self.assertEqual([x.max_points for x in g.results], [100.0, 0.0])
+
     def test_optional_earns_and_failures_of_every_kind_do_not(self):
         a, b = case("a"), case("b")
         for verdict in (Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR, Verdict.UNSUPPORTED):

@@ -4,14 +4,30 @@ from .safe import printable
 from .tally import hidden_numbers, in_report_order
 
 
+def thousandths(values, total):
+    """`values` rounded to 0.001 so that they add up to round(total, 3) exactly, as a reader
+    adds them (largest remainders first): each rounded on its own, 100 points came to
+    100.017."""
+    units = [v * 1000 for v in values]
+    floors = [int(u) for u in units]
+    short = round(total * 1000) - sum(floors)
+    order = sorted(range(len(units)), key=lambda i: units[i] - floors[i], reverse=True)
+    for i in order[:max(0, short)]:
+        floors[i] += 1
+    return [f / 1000 for f in floors]
+
+
 def gradescope(g):
     tests = []
     numbers = hidden_numbers(g)
-    for r in in_report_order(g.results):
+    results = in_report_order(g.results)
+    most = thousandths([r.max_points for r in results], sum(r.max_points for r in results))
+    for r, top in zip(results, most):
         hidden = r.hidden
+        earned = top if r.points >= r.max_points else min(top, round(r.points, 3))
         tests.append({"name": f"hidden case {numbers[r.case.id]}" if hidden else f"{r.case.id}: "
                       f"{r.case.data.get('claim', '')}",
-                      "score": round(r.points, 3), "max_score": round(r.max_points, 3),
+                      "score": earned, "max_score": top,
                       "status": "passed" if r.verdict.earns_credit else "failed",
                       "output": "" if hidden or r.verdict == Verdict.PASS else printable(r.details),
                       "visibility": "hidden" if hidden else "visible"})
