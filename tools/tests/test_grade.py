@@ -70,6 +70,10 @@ class PointsTest(unittest.TestCase):
         self.assertAlmostEqual(sum(t["score"] for t in doc["tests"]), 600 / 7, delta=0.0011)
         self.assertTrue(all(t["score"] == t["max_score"] for t in doc["tests"][:6]))
 
+    def test_the_terminal_says_the_time_unit(self):
+        g = Grade(name="a", source="a/", seconds=31.2, unit=0.21, phases={"build": 3.14})
+        self.assertEqual(terminal.timing(g), "31 s at 1 unit = 0.210 s: build 3.1")
+
     def test_a_case_about_another_start_method_is_not_scored(self):
         a, b = case("a"), case("b")
         g = graded([result(a, Verdict.PASS), result(b, Verdict.NOT_APPLICABLE)])

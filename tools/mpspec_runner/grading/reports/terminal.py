@@ -47,9 +47,11 @@ class Progress:
 
 
 def timing(g):
-    """'31 s: build 3.1, cases 14.2, ...': where a grading's time went."""
+    """'31 s at 1 unit = 0.210 s: build 3.1, cases 14.2, ...': where a grading's time went,
+    and the time unit its cases ran at (a loaded machine's is larger, and so is the time)."""
     parts = ", ".join(f"{name} {secs:.1f}" for name, secs in g.phases.items() if secs >= 0.05)
-    return f"{g.seconds:.0f} s" + (f": {parts}" if parts else "")
+    unit = f" at 1 unit = {g.unit:.3f} s" if g.unit else ""
+    return f"{g.seconds:.0f} s{unit}" + (f": {parts}" if parts else "")
 
 
 def summary(g):
