@@ -210,6 +210,22 @@ class ClassMatrixTest(unittest.TestCase):
         self.assertEqual(summary[2:], ["| `alice` |  | 2/2 | 0 | 0 |", "| `bob` |  | 1/2 | 0 | 1 |"])
 
 
+class GradebookTest(unittest.TestCase):
+    def test_a_regrade_replaces_its_row_and_keeps_the_others(self):
+        first = [Grade(name=n, source=n, max_score=100.0, build_ok=True, score=s)
+                 for n, s in (("bob", 50.0), ("alice", 40.0))]
+        with tempfile.TemporaryDirectory() as out:
+            book = gradebook.gradebook(first, Path(out) / "gradebook.csv")
+            gradebook.update(Grade(name="alice", source="alice", max_score=100.0,
+                                   build_ok=True, score=90.0), book)
+            gradebook.update(Grade(name="carol", source="carol", max_score=100.0,
+                                   build_ok=True, score=70.0), book)
+            with book.open(encoding="utf-8") as f:
+                rows = list(csv.reader(f))
+        self.assertEqual([r[:2] for r in rows[1:]],
+                         [["alice", "90.0"], ["bob", "50.0"], ["carol", "70.0"]])
+
+
 class HarnessFaultTest(unittest.TestCase):
     def test_no_score_in_the_gradebook_and_the_json_line(self):
         g = Grade(name="carol", source="carol/", max_score=100.0,

@@ -69,6 +69,10 @@ def main(argv):
         return 130
     if len(opts.submissions) == 1:
         print(terminal.summary(grades[0]))
+        book = out / "gradebook.csv"
+        if book.exists():  # a regrade of one student of a batch: their row is replaced
+            print(f"gradebook: {gradebook.update(grades[0], book)} "
+                  f"(the row of {grades[0].name} replaced)")
     else:
         book = gradebook.gradebook(sorted(grades, key=lambda g: g.name), out / "gradebook.csv")
         print(f"gradebook: {book}")
