@@ -42,6 +42,11 @@ class Campaign:
         if self.scratch.exists():
             shutil.rmtree(self.scratch)
         shutil.copytree(self.impl, self.scratch, ignore=shutil.ignore_patterns("build", ".git"))
+        # Copied with their old times, the sources would look older than objects an earlier
+        # campaign left in the build folder from its mutants: the baseline would run one.
+        now = time.time()
+        for path in self.scratch.rglob("*"):
+            os.utime(path, (now, now))
         self.out.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, str(ROOT / "tools" / "run_case.py"), "--save-unit",
                         str(self.unit_file)], check=True, capture_output=True)

@@ -23,8 +23,9 @@ class Mutant:
 
     @property
     def key(self):
-        """What equivalent.toml names a mutant by: no line number, which edits shift."""
-        return f"{self.file} | {self.describe} | {self.original.strip()}"
+        """What equivalent.toml names a mutant by: the line before and after, and no line
+        number, which edits elsewhere shift."""
+        return f"{self.file} | {self.original.strip()} | {self.mutated.strip()}"
 
     @property
     def name(self):
