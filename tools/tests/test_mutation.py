@@ -5,7 +5,7 @@ import unittest
 from pathlib import Path
 
 from mpspec_runner.mutation import operators, report
-from mpspec_runner.mutation.campaign import Outcome
+from mpspec_runner.mutation.campaign import Outcome, argued
 from mpspec_runner.mutation.mutants import FORK_PATH, apply, choose, code_lines, enumerate_mutants
 from mpspec_runner.checkout import REFERENCE
 
@@ -76,11 +76,16 @@ class ReportTest(unittest.TestCase):
         m = enumerate_mutants(REFERENCE, FORK_PATH)[:5]
         outcomes = [Outcome(m[0], "killed", ["a"]), Outcome(m[1], "survived"),
                     Outcome(m[2], "equivalent"), Outcome(m[3], "not built"),
-                    Outcome(m[4], "timed out")]
+                    Outcome(m[4], "unreachable")]
         self.assertEqual(report.score(outcomes), (1, 2))
         text = report.markdown(outcomes, REFERENCE, [])
         self.assertIn("1 killed of 2 that count (50 %)", text)
         self.assertIn(m[1].key, text)
+
+    def test_a_survivor_is_what_its_argument_says(self):
+        self.assertEqual(argued(None), "survived")
+        self.assertEqual(argued("equivalent: fd 0 is stdin"), "equivalent")
+        self.assertEqual(argued("unreachable here: the pipe fallback"), "unreachable")
 
     def test_the_equivalent_file_names_real_mutants(self):
         keys = {x.key for x in enumerate_mutants(REFERENCE, FORK_PATH)}

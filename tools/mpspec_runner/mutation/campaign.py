@@ -17,10 +17,18 @@ from .mutants import apply
 KILLING = {"FAIL", "ERROR", "TIMEOUT", "UNSUPPORTED"}
 
 
+def argued(why):
+    """A survivor's status: as equivalent.toml argues it (no behaviour differs, or only on a
+    path no case can take here), or plainly survived."""
+    if why is None:
+        return "survived"
+    return "unreachable" if why.startswith("unreachable") else "equivalent"
+
+
 @dataclass
 class Outcome:
     mutant: object  # mutants.Mutant
-    status: str  # killed, survived, timed out, not built, equivalent
+    status: str  # killed, survived, timed out, not built, equivalent, unreachable
     killed_by: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -87,6 +95,5 @@ class Campaign:
         seconds = time.monotonic() - began
         killers = [c for c in failed if c not in self.baseline_failures]
         if status == "ran":
-            status = "killed" if killers else (
-                "equivalent" if mutant.key in equivalent else "survived")
+            status = "killed" if killers else argued(equivalent.get(mutant.key))
         return Outcome(mutant, status, killers, seconds)

@@ -1,6 +1,7 @@
 """A campaign's report: each mutant's outcome, the score, and the survivors to argue about;
 and conformance/mutants/equivalent.toml, the survivors argued to change nothing a program
-can observe."""
+can observe, or to lie on a path no case can take here (an OS failure, another start
+method): neither counts in the score."""
 import json
 import tomllib
 from pathlib import Path
@@ -28,7 +29,8 @@ def score(outcomes):
 def markdown(outcomes, impl, baseline_failures):
     killed, counted = score(outcomes)
     by = {s: [o for o in outcomes if o.status == s]
-          for s in ("survived", "killed", "timed out", "not built", "equivalent", "error")}
+          for s in ("survived", "killed", "timed out", "not built", "equivalent", "unreachable",
+                    "error")}
     lines = [f"# Mutation analysis of {impl}", "",
              f"{len(outcomes)} mutants: {killed} killed of {counted} that count "
              f"({100 * killed / counted if counted else 0:.0f} %); "
