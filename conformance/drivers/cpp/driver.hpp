@@ -15,6 +15,10 @@ class CaseError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// CLOCK_MONOTONIC in seconds: the clock of the trace (as Python's time.monotonic) and of
+// every deadline the driver keeps.
+double monotonic();
+
 // The body of every child: plays target `name` of the scenario as the program at `path`
 // (main/w), with the step's args serialized as a JSON array (`args_json`).
 void run_target(const std::string& path, const std::string& name, const std::string& args_json);

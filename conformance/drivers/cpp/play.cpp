@@ -64,12 +64,6 @@ class PrintsWhenLeft {
   std::string text_;
 };
 
-double monotonic() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // the clock of the trace, as Python's time.monotonic
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 std::chrono::duration<double> units(const json& n) {
   return std::chrono::duration<double>(n.get<double>() * g_scenario["unit"].get<double>());
 }
@@ -110,6 +104,12 @@ json to_json(const ops::Value& value) {  // an op's result as the trace's "value
 }
 
 }  // namespace
+
+double monotonic() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 void load_scenario(const std::string& path) {
   std::ifstream in(path);

@@ -5,18 +5,20 @@
 
 #include <fcntl.h>
 #include <semaphore.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <sstream>
 #include <system_error>
+
+#include "driver.hpp"
 
 namespace mpspec::points {
 namespace {
@@ -32,12 +34,6 @@ sem_t* semaphore(const std::string& run, const std::string& point) {
     it = opened.emplace(name, sem).first;
   }
   return it->second;
-}
-
-double now() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 timespec at(double seconds) {
@@ -79,10 +75,11 @@ void reach(const std::string& run, const std::string& point) {
 
 bool await(const std::string& run, const std::string& point, double seconds, bool main) {
   sem_t* sem = semaphore(run, point);
-  const double deadline = now() + seconds;
+  const double deadline = monotonic() + seconds;
   for (;;) {
-    const double left = deadline - now();
-    const timespec until = at(now() + std::clamp(left, 0.0, kSlice));
+    const double now = monotonic();
+    const double left = deadline - now;
+    const timespec until = at(now + std::clamp(left, 0.0, kSlice));
     if (sem_clockwait(sem, CLOCK_MONOTONIC, &until) == 0) {
       sem_post(sem);  // reached stays reached: every other process awaiting it goes on too
       return true;

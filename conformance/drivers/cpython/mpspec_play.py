@@ -29,7 +29,6 @@ import weakref
 
 EXIT_CASE_ERROR = 100
 EXIT_UNSUPPORTED = 101
-_starter = None  # the Program that last called start(): "^NAME" handles of a forked child
 EXIT_NOT_APPLICABLE = 102  # the scenario's start_methods leave this run's out
 
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
@@ -198,8 +197,9 @@ class Points:
         did within `seconds`, or as soon as `alone()` says no other process could."""
         deadline = time.clock_gettime(time.CLOCK_MONOTONIC) + seconds
         while True:
-            left = deadline - time.clock_gettime(time.CLOCK_MONOTONIC)
-            until = time.clock_gettime(time.CLOCK_MONOTONIC) + min(max(left, 0.0), SLICE)
+            now = time.clock_gettime(time.CLOCK_MONOTONIC)
+            left = deadline - now
+            until = now + min(max(left, 0.0), SLICE)
             ts = (ctypes.c_long * 2)(int(until), int((until % 1) * 1e9))
             if self.libc.sem_clockwait(self.sem(point), time.CLOCK_MONOTONIC, ts) == 0:
                 self.libc.sem_post(self.sem(point))  # reached stays reached: others go on too
@@ -231,6 +231,7 @@ def alone():
 
 
 _points = None
+_starter = None  # the Program that last called start(): "^NAME" handles of a forked child
 
 
 def points():

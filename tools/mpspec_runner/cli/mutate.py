@@ -47,8 +47,8 @@ def main(argv):
     equivalent = report.load_equivalent()
     outcomes = []
     for i, m in enumerate(mutants, 1):
-        outcomes.append(campaign.try_mutant(m, equivalent))
-        o = outcomes[-1]
+        o = campaign.try_mutant(m, equivalent)
+        outcomes.append(o)
         print(f"[{i}/{len(mutants)}] {o.status:<10} {m.name}  {', '.join(o.killed_by[:3])}",
               flush=True)
     out = Path(args.out)

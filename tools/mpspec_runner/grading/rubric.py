@@ -39,13 +39,15 @@ def credit(result, rubric):
 def score(g, results, rubric):
     """Points per case, scaled so that the cases sum to max_score; g.score before penalties."""
     hidden = set(rubric["hidden"].get("cases", []))
+
     # A case about another start method than the run's is not scored (a grading is fork, so
     # it never has one: the sandbox refuses the claim).
-    scored = [r for r in results if r.verdict != Verdict.NOT_APPLICABLE]
-    total = sum(case_points(r.case, rubric) for r in scored) or 1.0
-    scale = g.max_score / total
+    def points(r):
+        return case_points(r.case, rubric) if r.verdict != Verdict.NOT_APPLICABLE else 0.0
+
+    scale = g.max_score / (sum(points(r) for r in results) or 1.0)
     for r in results:
-        most = 0.0 if r.verdict == Verdict.NOT_APPLICABLE else case_points(r.case, rubric) * scale
+        most = points(r) * scale
         g.results.append(CaseResult(r.case, r.verdict, most * credit(r, rubric), most, r.text,
                                     r.case.id in hidden,
                                     "" if r.verdict.earns_credit else symptom(r)))

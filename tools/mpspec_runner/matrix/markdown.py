@@ -1,5 +1,6 @@
 """The matrix as Markdown (matrix.md), and the per-adapter summary the README shows."""
-from .results import SYMBOL, differences, legend, sections, table, title, versions
+from .results import (SYMBOL, counted, differences, legend, sections, table, title,
+                      versions)
 
 
 def markdown(results):
@@ -35,8 +36,7 @@ def summary(results):
     out = ["| adapter | implementation | passed | expected failures | other failures |",
            "| --- | --- | --- | --- | --- |"]
     for n in names:
-        mine = [r["verdict"] for r in results["results"]
-                if r["adapter"] == n and r["verdict"] != "NOT_APPLICABLE"]
+        mine = [r["verdict"] for r in counted(results, n)]
         xfail = mine.count("XFAIL")
         other = sum(1 for v in mine if v not in ("PASS", "OPTIONAL", "XFAIL"))
         out.append(f"| `{n}` | {label.get(n) or ''} | {totals[n]['passed'] - xfail}/"

@@ -27,6 +27,12 @@ def merge(results_list):
     return merged
 
 
+def counted(results, name):
+    """Column `name`'s results, less the cases about another start method than its own."""
+    return [r for r in results["results"]
+            if r["adapter"] == name and r["verdict"] != verdict.Verdict.NOT_APPLICABLE]
+
+
 def table(results):
     """{(case id, adapter): result}, the adapters' names, and per adapter its totals."""
     cells = {(r["case"], r["adapter"]): r for r in results["results"]}
@@ -34,9 +40,7 @@ def table(results):
     weight = {c["id"]: c.get("weight", 1) for c in results["cases"]}
     totals = {}
     for name in names:
-        # A case about another start method than the column's is not counted at all.
-        mine = [r for r in results["results"]
-                if r["adapter"] == name and r["verdict"] != "NOT_APPLICABLE"]
+        mine = counted(results, name)
         totals[name] = {"passed": sum(r["verdict"] in OK for r in mine), "run": len(mine),
                         "earned": sum(weight.get(r["case"], 0) for r in mine if r["verdict"] == "PASS"),
                         "weight": sum(weight.get(r["case"], 0) for r in mine)}

@@ -36,15 +36,15 @@ def words(text):
 def load(path=MAP):
     with open(path, "rb") as f:
         data = tomllib.load(f)
-    return [Clause(**{k: v for k, v in c.items()}) for c in data.get("clause", [])]
+    return [Clause(**c) for c in data.get("clause", [])]
 
 
 def source_texts():
-    """Each source's text with its whitespace collapsed, or None where it is not here."""
+    """Each source's text as it is, or None where it is not here."""
     out = {}
     for name, rel in SOURCES.items():
         path = shared_file(rel)
-        out[name] = words(path.read_text(encoding="utf-8")) if path else None
+        out[name] = path.read_text(encoding="utf-8") if path else None
     return out
 
 
@@ -139,10 +139,10 @@ def check_coverage(clauses):
 
 def all_problems(clauses, cases):
     """Everything the unit test and `tools/mpspec coverage` report, in one list."""
-    texts = source_texts()
-    api = shared_file(SOURCES["API.md"])
+    raw = source_texts()
+    texts = {name: words(text) if text is not None else None for name, text in raw.items()}
     problems = attach(clauses, cases)
-    problems += check_map(clauses, texts, api.read_text(encoding="utf-8") if api else None)
+    problems += check_map(clauses, texts, raw["API.md"])
     return problems + check_coverage(clauses)
 
 

@@ -3,17 +3,15 @@ seed. A malformed file is a finding, never a traceback."""
 
 from ..checkout import shared_file
 from .cases import expand
+from .clauses import SOURCES, words
 from .clauses import ids as clause_ids
 from .protocol import DRIVER_EXIT_RESERVED
 from .vocabulary import (ID, PLACEHOLDER, PLACEHOLDER_OK, START_METHODS, TEMPLATE_REF,
                          VOCABULARY)
 
-SEED = "seed/pymotw-multiprocessing-basics.md"
-
-
 def _seed_text():
-    path = shared_file(SEED)
-    return " ".join(path.read_text(encoding="utf-8").split()) if path else None
+    path = shared_file(SOURCES["seed"])
+    return words(path.read_text(encoding="utf-8")) if path else None
 
 
 def lint(cases):
@@ -100,7 +98,7 @@ def lint_case(case, seed):
         out.append(f"start_methods must be some (not all) of {sorted(START_METHODS)}")
     if "example" in d and d["example"] not in spec["examples"]:
         out.append(f"example must name one of the seed's programs: {spec['examples']}")
-    if "quote" in d and seed is not None and " ".join(d["quote"].split()) not in seed:
+    if "quote" in d and seed is not None and words(d["quote"]) not in seed:
         out.append(f"quote is not in the seed word for word: {d['quote']!r}")
     if d.get("section") == "beyond" and "quote" in d:
         out.append("a beyond-seed case has no seed quote (say where the claim comes from in note)")
@@ -188,8 +186,6 @@ def lint_steps(steps, where, targets, vars_, labels, handles=None):
             kind = fields.get(key)
             if key == "do" or kind is None or (do == "create" and key == "p"):
                 continue
-            if kind == "new_handle":
-                kind = "label"  # a simple name, like a label
             problem = check_field(kind, value, do, targets, vars_, handles)
             if problem:
                 out.append(f"{at}: {key} {problem}")
@@ -225,7 +221,8 @@ def step_rules(step, where, targets, vars_):
 
 
 def check_field(kind, value, do, targets, vars_, handles):
-    if kind in ("handle", "label", "target", "var", "point") and not isinstance(value, str):
+    if kind in ("handle", "new_handle", "label", "target", "var", "point") and not isinstance(
+            value, str):
         return "must be a name (a string)"
     if kind == "handle":
         if value in ("current", "parent"):
@@ -234,7 +231,7 @@ def check_field(kind, value, do, targets, vars_, handles):
             refused = ("create", "set_daemon", "drop") + (("start",) if value == "parent" else ())
             return None if do not in refused else "must be a created handle"
         return None if value in handles else f"{value!r} is not created before this step"
-    if kind in ("label", "point"):
+    if kind in ("label", "point", "new_handle"):
         return None if isinstance(value, str) and ID.fullmatch(value.replace("_", "-")) else "must be a simple name"
     if kind == "target":
         return None if value in targets else f"{value!r} is not in [targets]"
