@@ -1,9 +1,11 @@
 // Process::repr(): CPython's BaseProcess.__repr__, character for character.
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstdio>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -65,6 +67,22 @@ long next_code_point(std::string_view s, std::size_t& i) {
   return cp;
 }
 
+// The code points Python's str.isprintable() refuses, which its repr() escapes.
+struct CodePointRange {
+  long first;
+  long last;
+};
+constexpr auto kUnprintable = std::to_array<CodePointRange>({
+#include "unprintable_ranges.inc"
+});
+
+bool printable(long cp) {
+  const auto* const at =
+      std::upper_bound(kUnprintable.begin(), kUnprintable.end(), cp,
+                       [](long c, const CodePointRange& r) { return c < r.first; });
+  return at == kUnprintable.begin() || cp > std::prev(at)->last;
+}
+
 std::string hex_escape(const char* format, long value) {
   std::array<char, 16> buf{};
   std::snprintf(buf.data(), buf.size(), format, static_cast<unsigned>(value));
@@ -76,9 +94,10 @@ std::string hex_escape(const char* format, long value) {
 namespace detail {
 
 // Python's repr() of a str: single quotes unless the text holds ' and no ", backslash
-// escapes for the quote, \\, \t, \n, \r and other control characters. Non-ASCII text stays
-// as it is, except C1 controls; invalid UTF-8 bytes (which a Python str cannot hold) are
-// shown as \xNN.
+// escapes for the quote, \\, \t, \n and \r, and \xNN, \uNNNN or \UNNNNNNNN for every other
+// character str.isprintable() refuses (controls, separators but the space, format characters,
+// unassigned code points); the rest of non-ASCII text stays as it is. Invalid UTF-8 bytes
+// (which a Python str cannot hold) are shown as \xNN.
 std::string python_str_repr(std::string_view text) {
   const bool has_single = text.find('\'') != std::string_view::npos;
   const bool has_double = text.find('"') != std::string_view::npos;
@@ -98,8 +117,8 @@ std::string python_str_repr(std::string_view text) {
       out += "\\n";
     } else if (cp == '\r') {
       out += "\\r";
-    } else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
-      out += hex_escape("\\x%02x", cp);
+    } else if (!printable(cp)) {
+      out += hex_escape(cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", cp);
     } else {
       out.append(text.substr(start, i - start));
     }

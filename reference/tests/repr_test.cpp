@@ -74,6 +74,21 @@ TEST_F(Repr, QuotesTheNameAsPythonsReprDoes) {
             "<Process name='tab\\there\\n' parent=" + me() + " initial>");
 }
 
+// Python's repr escapes what str.isprintable() refuses, by the code point's width; the
+// expected strings are what CPython 3.11 prints for the same names.
+TEST_F(Repr, EscapesWhatPythonCallsUnprintable) {
+  const auto quoted = [](const std::string& name) {
+    const std::string text = mp::Process({.name = name}, [] {}).repr();
+    return text.substr(text.find("name=") + 5, text.find(" parent=") - text.find("name=") - 5);
+  };
+  EXPECT_EQ(quoted("a\u00a0b"), "'a\\xa0b'");                  // no-break space (Zs)
+  EXPECT_EQ(quoted("a\u00adb"), "'a\\xadb'");                  // soft hyphen (Cf)
+  EXPECT_EQ(quoted("a\u2028b"), "'a\\u2028b'");                // line separator (Zl)
+  EXPECT_EQ(quoted("a\u0378b"), "'a\\u0378b'");                // unassigned (Cn)
+  EXPECT_EQ(quoted("a\U000E0001b"), "'a\\U000e0001b'");        // language tag (Cf)
+  EXPECT_EQ(quoted("a\u00a1\u3000 b"), "'a\u00a1\\u3000 b'");  // printable; ideographic space
+}
+
 TEST_F(Repr, OfTheMainProgramIsMainProcess) {
   EXPECT_EQ(mp::current_process().repr(), "<_MainProcess name='MainProcess' parent=None started>");
 }

@@ -81,6 +81,10 @@ class ReportTest(unittest.TestCase):
         text = report.markdown(outcomes, REFERENCE, [])
         self.assertIn("1 killed of 2 that count (50 %)", text)
         self.assertIn(m[1].key, text)
+        self.assertIn(f"| `a` | 1 | - |", text)  # the case that killed m[0], and no sample
+        # A case a sample fails is listed with it, even when it killed no mutant here.
+        self.assertRegex(text, r"\| `beyond.repr-escapes-name` \| 0 \| [^|]*"
+                               r"repr-backslash-unescaped")
 
     def test_a_survivor_is_what_its_argument_says(self):
         self.assertEqual(argued(None), "survived")

@@ -23,6 +23,7 @@ import re
 
 from ..spec.cases import expand
 from ..spec.lint import matcher_refs
+from ..spec.protocol import lines
 from ..spec.vocabulary import PLACEHOLDER, TEMPLATE_REF
 from .checks import Check
 
@@ -328,7 +329,7 @@ def written_lines(kernel):
         streams.setdefault((pid, fd), []).append(data)
     found = {}
     for (pid, fd), chunks in streams.items():
-        for line in b"".join(chunks).decode("utf-8", errors="replace").splitlines():
+        for line in lines(b"".join(chunks)):
             found.setdefault((fd, line), set()).add(pid)
     return found
 

@@ -26,6 +26,31 @@ def score(outcomes):
     return killed, len(counted)
 
 
+def samples_failing(samples=CONFORMANCE / "samples"):
+    """{case id: [the samples whose sample.toml says they fail it]}."""
+    found = {}
+    for toml in sorted(Path(samples).glob("*/sample.toml")):
+        failing = tomllib.loads(toml.read_text(encoding="utf-8")).get("expected_failures", {})
+        for case in failing:
+            found.setdefault(case, []).append(toml.parent.name)
+    return found
+
+
+def per_case(outcomes):
+    """The table of what each case catches: the mutants it kills here, and the samples."""
+    kills = {}
+    for o in outcomes:
+        for case in o.killed_by:
+            kills.setdefault(case, []).append(o.mutant.name)
+    samples = samples_failing()
+    lines = ["## What each case catches", "", "| case | mutants killed | samples it fails |",
+             "| --- | --- | --- |"]
+    for case in sorted(set(kills) | set(samples)):
+        lines.append(f"| `{case}` | {len(kills.get(case, []))} | "
+                     f"{', '.join(samples.get(case, [])) or '-'} |")
+    return lines
+
+
 def markdown(outcomes, impl, baseline_failures):
     killed, counted = score(outcomes)
     by = {s: [o for o in outcomes if o.status == s]
@@ -43,6 +68,7 @@ def markdown(outcomes, impl, baseline_failures):
               "conformance/mutants/equivalent.toml)", ""]
     lines += [f"- `{o.mutant.name}`: `{o.mutant.mutated.strip()}`  \n  key: `{o.mutant.key}`"
               for o in by["survived"]] or ["(none)"]
+    lines += [""] + per_case(outcomes)
     lines += ["", "## Every mutant", "", "| mutant | status | cases that failed | s |",
               "| --- | --- | --- | --- |"]
     lines += [f"| `{o.mutant.name}` | {o.status} | {', '.join(o.killed_by[:4])}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..checkout import ROOT
 from ..spec.aliases import Aliases
-from ..spec.protocol import EXIT_CASE_ERROR, EXIT_NOT_APPLICABLE, EXIT_UNSUPPORTED
+from ..spec.protocol import EXIT_CASE_ERROR, EXIT_NOT_APPLICABLE, EXIT_UNSUPPORTED, lines
 from .cgroups import oom_killed, run_cgroups
 from .environment import clean_env, interpreter
 from .isolation import NAMESPACES, isolation
@@ -117,8 +117,8 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         t0 = time.monotonic()
         out, err, code, obs.note = communicate(cmd, folder.work, env, timeout + grace + 20)
         obs.seconds = time.monotonic() - t0
-        obs.stdout = out.decode(errors="replace").splitlines()
-        obs.stderr = err.decode(errors="replace").splitlines()
+        obs.stdout = lines(out)
+        obs.stderr = lines(err)
         _read_report(obs, folder, code)
         if oom_killed(memory):
             obs.report["memory_limit"] = True

@@ -5,6 +5,8 @@ import math
 import os
 import stat
 
+from ..spec.protocol import lines
+
 # Bounds on what the runner reads back from a run (the run can write these files).
 TRACE_LIMIT, REPORT_LIMIT = 8 << 20, 8 << 20
 # Bounds on one event: no honest driver writes a longer line, a number with more digits
@@ -32,7 +34,7 @@ def parse_trace(data):
     breaks one of the bounds above, is kept as a 'garbled' event (which fails the case): the
     run can write anything there, and nothing it writes may break the judge."""
     events = []
-    for line in data.decode("utf-8", errors="replace").splitlines():
+    for line in lines(data):
         ev = parse_event(line) if len(line) <= LINE_LIMIT else None
         events.append(ev if well_formed(ev) else {"ev": "garbled", "line": line[:200]})
     return events
