@@ -3,6 +3,7 @@ that grades one submission where the engine puts it and writes the engine's resu
 
     tools/mpspec export gradescope [--out FILE.zip] [--rubric FILE]
     tools/mpspec export prairielearn [--out DIR] [--rubric FILE]
+    tools/mpspec export student-kit [--out DIR] [--rubric FILE]
 """
 import importlib
 import sys
@@ -10,7 +11,8 @@ import sys
 
 def main(argv):
     engines = {"gradescope": "exports.gradescope.bundle",
-               "prairielearn": "exports.prairielearn.image"}
+               "prairielearn": "exports.prairielearn.image",
+               "student-kit": "exports.student_kit"}
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in engines:
         print(__doc__.strip(), file=sys.stderr if argv and argv[0] not in ("-h", "--help")
               else sys.stdout)

@@ -14,6 +14,18 @@ REPRODUCE_NOTE = (
     "`MPSPEC_TIME_UNIT` fixes; leave it out and your machine calibrates its own.")
 
 
+def build_errors(output):
+    """The lines of a failed build that say why: the compiler's error lines, and CMake's
+    errors with the indented message under each (a folder with no src/*.cpp says so there)."""
+    errors, in_cmake_error = [], False
+    for line in output.splitlines():
+        in_cmake_error = line.startswith("CMake Error") or (in_cmake_error and
+                                                            line.startswith("  "))
+        if in_cmake_error or "error" in line:
+            errors.append(line)
+    return errors
+
+
 def feedback(g, rubric):
     out = [f"# Feedback: {g.name}", "", f"**Score: {g.score:g} / {g.max_score:g}**", ""]
     headline = causes.headline(cause_groups(g), len(failed(g)))
@@ -23,7 +35,7 @@ def feedback(g, rubric):
         out += [f"The submission could not be graded: {inline(g.problem)}", ""]
     out += [*g.notes, ""] if g.notes else []
     if not g.build_ok and g.build_output:
-        errors = [line for line in g.build_output.splitlines() if "error" in line]
+        errors = build_errors(g.build_output)
         out += ["## The compiler's errors", "", *fenced(errors[:MAX_COMPILER_LINES]), ""]
     if g.results:
         out += ["## By section", "", "| section | points | cases passed |", "| --- | --- | --- |"]
