@@ -17,6 +17,9 @@ and checks the grade against what its sample.toml says.
   at least every case SAMPLE's list names, so the forgery gains nothing;
 - `cause = "KEY"`: feedback.md opens with that likely cause (judge/causes.py), named by its API.md
   row, covering every failed case;
+- `headline = "KEY"`: feedback.md opens with that likely cause (it may cover only some of the
+  failed cases); every sample with failures states one;
+- always: feedback.md has at most 80 lines before its first fold (one bug, one screen);
 - `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
   root-only file PATH while grading, and no report may hold it;
 - `feedback_lacks = "..."`: feedback.md never says it (what a leak would print);
@@ -157,6 +160,31 @@ def opening_cause(meta, g, feedback):
     return problems
 
 
+def headline(meta, g, feedback):
+    """The sample's own bug opens its feedback: the first likely cause is the one it states."""
+    key = meta.get("headline")
+    if not g["failed"] or meta.get("build") == "fails" or meta.get("contained"):
+        return []
+    if not key:
+        return [f"sample.toml states no headline (this grading opens with "
+                f"{g['causes'][0][0] if g['causes'] else None!r})"]
+    first = g["causes"][0][0] if g["causes"] else None
+    if first != key:
+        return [f"feedback.md opens with the cause {first!r}, not {key!r} ({g['causes']})"]
+    if causes.CAUSES[key].summary not in feedback.split("\n## ", 1)[0]:
+        return [f"feedback.md's opening does not state the cause {key!r}"]
+    return []
+
+
+FIRST_SCREEN = 80
+
+
+def first_screen(feedback):
+    before = feedback.split("<details>", 1)[0].count("\n")
+    return [f"feedback.md has {before} lines before its first fold (most {FIRST_SCREEN})"] \
+        if before > FIRST_SCREEN else []
+
+
 @contextlib.contextmanager
 def secret(meta):
     """The sample's `secret` file, root-only, holding a fresh token (None without one); a
@@ -283,6 +311,7 @@ def main(argv):
         if meta.get("feedback_mentions", "") not in feedback:
             problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
         problems += opening_cause(meta, g, feedback) + markup(meta, feedback)
+        problems += headline(meta, g, feedback) + first_screen(feedback)
         problems += no_better_than(meta, g)
         problems += open_folders(g["name"], out)
         problems += leaked(token, g["name"], out)

@@ -1,5 +1,6 @@
 """Likely causes (tools/mpspec_runner/judge/causes.py): which symptom a failed result shows, and
 how failures group, on small made-up results."""
+import base64
 import unittest
 from types import SimpleNamespace
 
@@ -12,8 +13,9 @@ TARGETS = {"worker": {"steps": [{"do": "print", "text": "Worker: {0}"}]},
                                  "steps": [{"do": "print", "text": "tick {i}"}]}]}}
 
 
-def result(checks=(), verdict=Verdict.FAIL, stdout=(), report=None, targets=None):
-    case = SimpleNamespace(id="x.y", data={"targets": TARGETS if targets is None else targets})
+def result(checks=(), verdict=Verdict.FAIL, stdout=(), report=None, targets=None, main=()):
+    case = SimpleNamespace(id="x.y", data={"targets": TARGETS if targets is None else targets,
+                                           "main": list(main)})
     obs = SimpleNamespace(stdout=list(stdout), report=report or {}, trace=[])
     return SimpleNamespace(case=case, verdict=verdict, observation=obs, checks=list(checks))
 
@@ -40,6 +42,40 @@ class SymptomTest(unittest.TestCase):
         self.assertEqual(causes.symptom(r), "no-child")
         r = result(stdout_fails(), report={"witness": {"processes": {"2": {}, "3": {}}}})
         self.assertEqual(causes.symptom(r), "child-output")
+
+    def test_a_child_printing_the_main_programs_line_runs_main(self):
+        main = [{"do": "start", "p": "w"}, {"do": "print", "text": "main done {x}"}]
+
+        def witness(writer):
+            return {"witness": {"driver": 2, "processes": {"2": {}, "3": {"parent": 2}},
+                                "writes": [{"pid": writer, "fd": 1,
+                                            "data": base64.b64encode(b"main done 7\n").decode()}]}}
+        self.assertEqual(causes.symptom(result(main=main, report=witness(3))), "child-runs-main")
+        self.assertEqual(causes.symptom(result(main=main, report=witness(2))), "other")
+
+    def test_a_grandchild_no_target_starts_means_the_child_ran_main(self):
+        procs = {"2": {}, "3": {"parent": 2}, "4": {"parent": 3}}
+        r = result(report={"witness": {"driver": 2, "processes": procs}})
+        self.assertEqual(causes.symptom(r), "child-runs-main")
+        starts = {"w": {"steps": [{"do": "start", "p": "g"}]}}
+        r = result(report={"witness": {"driver": 2, "processes": procs}}, targets=starts)
+        self.assertEqual(causes.symptom(r), "other")
+
+    def test_a_signal_no_step_asked_for(self):
+        def witness(child_end, status=-15):
+            return {"witness": {"driver": 2, "processes": {
+                "2": {"ended": 10.0}, "3": {"parent": 2, "status": status, "ended": child_end}}}}
+        self.assertEqual(causes.symptom(result(report=witness(5.0))), "unasked-signal")
+        # killed after the main program ended: the reaper's, which left-running explains
+        self.assertEqual(causes.symptom(result(report=witness(11.0))), "other")
+        self.assertEqual(causes.symptom(result(report=witness(5.0, status=0))), "other")
+        asked = [{"do": "terminate", "p": "w"}]
+        self.assertEqual(causes.symptom(result(report=witness(5.0), main=asked)), "other")
+
+    def test_kernel_causes_open_the_feedback_however_few(self):
+        groups = causes.likely_causes(["a", "b", "c"], key=lambda r: {"a": "unasked-signal"}.get(
+            r, "timing"))
+        self.assertEqual([c.key for c, _ in groups], ["unasked-signal", "timing"])
 
     def test_stopped_runs(self):
         self.assertEqual(causes.symptom(result(report={"pids_limit": True})), "fork-bomb")

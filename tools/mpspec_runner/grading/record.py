@@ -16,6 +16,7 @@ class CaseResult:
     details: str
     hidden: bool
     symptom: str = ""  # the key of its likely cause (causes.py), for a failed case
+    tree: tuple = ()  # what its processes did, as the kernel saw it (judge/process_tree.py)
 
 
 @dataclass

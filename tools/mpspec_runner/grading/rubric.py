@@ -4,7 +4,7 @@ import tomllib
 from pathlib import Path
 
 from ..checkout import SPEC
-from ..judge import causes
+from ..judge import causes, process_tree
 from ..judge.verdict import Verdict
 from .record import CaseResult
 
@@ -48,10 +48,21 @@ def score(g, results, rubric):
     scale = g.max_score / (sum(points(r) for r in results) or 1.0)
     for r in results:
         most = points(r) * scale
+        bad = not r.verdict.earns_credit
         g.results.append(CaseResult(r.case, r.verdict, most * credit(r, rubric), most, r.text,
-                                    r.case.id in hidden,
-                                    "" if r.verdict.earns_credit else symptom(r)))
+                                    r.case.id in hidden, symptom(r) if bad else "",
+                                    tree(r, g.unit) if bad else ()))
     g.score = sum(r.points for r in g.results)
+
+
+def tree(result, unit):
+    """What the failed run's processes did; nothing for a record too odd to draw (the run
+    wrote the trace's names: it must not stop the scoring)."""
+    obs = getattr(result, "observation", None)
+    try:
+        return tuple(process_tree.tree_lines(obs.report, obs.trace, unit)) if obs else ()
+    except Exception:  # noqa: BLE001 - anything a hostile run's values provoke
+        return ()
 
 
 def penalized(g, rubric):

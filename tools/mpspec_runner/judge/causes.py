@@ -4,11 +4,16 @@ its output fails every case that reads a child's line); the student should read 
 cause first, not twenty puzzles.
 
 A symptom is read from a result alone (its verdict, its failed checks, what the run
-printed), never from the implementation's name, so a sample cannot be recognised by it."""
+printed, and in a grading the kernel's record of every process), never from the
+implementation's name, so a sample cannot be recognised by it. The kernel's facts are read
+first and put first (KERNEL_FIRST): a child that ran the main program's code, or a signal
+nobody asked for, explains the late calls and wrong lines that follow from it."""
 import re
 import signal
 from dataclasses import dataclass
 
+from ..spec.protocol import lines
+from .kernel import Kernel
 from .verdict import Verdict
 
 
@@ -25,6 +30,14 @@ CAUSES = {c.key: c for c in [
           "API.md, \"child exit\": the child flushes stdout/stderr, then leaves with _exit"),
     Cause("no-child", "no child ever ran a step of its target: start() did not start a "
           "process that runs the target", "API.md, \"target and args\""),
+    Cause("child-runs-main", "a child went on to run the main program's code after its "
+          "target (it printed the main program's lines, or started children of its own that "
+          "its target never starts): the child must leave with _exit once its target is done",
+          "API.md, \"child exit\": after the target the child flushes, then leaves with _exit"),
+    Cause("unasked-signal", "a child was killed by a signal no step asked for (no terminate(), "
+          "kill() or daemon in the case): look for a kill() in a destructor, a cleanup or an "
+          "exit path", "API.md, \"terminate/kill\" and \"handles\": only terminate() and "
+          "kill() signal a child, and dropping a handle neither kills nor waits"),
     Cause("fork-bomb", "the run created processes without end (a fork bomb)",
           "API.md, \"target and args\": start() creates exactly one child"),
     Cause("flood", "the run printed without end and was stopped",
@@ -43,6 +56,10 @@ CAUSES = {c.key: c for c in [
           "API.md, \"join\""),
     Cause("other", "other failures, each with its own cause", "the claim of each case"),
 ]}
+# Causes the kernel's facts decide: when one of them is there, it opens the feedback, however
+# few cases it covers; the rest are ordered by how many cases they cover.
+KERNEL_FIRST = ("fork-bomb", "no-child", "child-runs-main", "unasked-signal")
+SIGNALLING_STEPS = {"terminate", "kill", "crash", "daemon", "set_daemon"}
 STDOUT_CHECK = re.compile(r"^(stdout|stderr) (lines|includes|order)")
 PLACEHOLDER = re.compile(r"\{[^}]*\}|\$\{[^}]*\}")
 
@@ -58,9 +75,14 @@ def symptom(result):
     if result.verdict == Verdict.TIMEOUT:
         return "hang"
     # Only the tracer (grading) knows every process: a child that only prints leaves no event.
-    seen = report.get("witness", {}).get("processes")
+    witness = report.get("witness") or {}
+    seen = witness.get("processes")
     if seen is not None and result.case.data.get("targets") and len(seen) <= 1:
         return "no-child"
+    if witness and ran_main_code(result.case, Kernel(witness)):
+        return "child-runs-main"
+    if witness and unasked_signal(result.case, Kernel(witness)):
+        return "unasked-signal"
     if obs is not None and checks and all(STDOUT_CHECK.match(c.name) for c in checks) \
             and missing_child_line(result.case, obs.stdout):
         return "child-output"
@@ -77,6 +99,56 @@ def symptom(result):
     if any(c.name.startswith("time from") or c.name.startswith("median") for c in checks):
         return "timing"
     return "other"
+
+
+def steps_of(steps):
+    """Every step of a list, nested ones (repeat, guard, ...) too."""
+    for step in steps:
+        yield step
+        yield from steps_of(step.get("steps", []))
+
+
+def target_steps(case):
+    for target in case.data.get("targets", {}).values():
+        yield from steps_of(target.get("steps", []))
+
+
+def line_patterns(texts):
+    return [re.compile(".*".join(re.escape(p) for p in PLACEHOLDER.split(t))) for t in texts]
+
+
+def ran_main_code(case, kernel):
+    """Whether a process other than the main program printed a line only the main program
+    prints, or a child started processes when no target starts any."""
+    main_only = [s["text"] for s in steps_of(case.data.get("main", []))
+                 if s.get("do") == "print" and s.get("stream", "stdout") == "stdout"]
+    theirs = line_patterns(child_prints(case))
+    mine = [p for p, t in zip(line_patterns(main_only), main_only) if t not in child_prints(case)]
+    by_child = b"".join(data for pid, fd, data in kernel.writes
+                        if fd == 1 and pid is not None and pid != kernel.driver)
+    for line in lines(by_child):
+        if any(p.fullmatch(line) for p in mine) and not any(p.fullmatch(line) for p in theirs):
+            return True
+    if any(s.get("do") == "start" for s in target_steps(case)):
+        return False
+    children = {pid for pid, info in kernel.procs.items() if info.get("parent") == kernel.driver}
+    return any(info.get("parent") in children for info in kernel.procs.values())
+
+
+def unasked_signal(case, kernel):
+    """Whether a child of a case that signals no process (no terminate, kill, crash or
+    daemon) died of a signal before the main program had ended (the reaper's kills of what
+    is left come after it)."""
+    steps = list(steps_of(case.data.get("main", []))) + list(target_steps(case))
+    if any(s.get("do") in SIGNALLING_STEPS or s.get("daemon") for s in steps):
+        return False
+    main_end = kernel.fact(kernel.driver, "ended")
+    for pid in kernel.procs:
+        status, end = kernel.status(pid), kernel.fact(pid, "ended")
+        if pid != kernel.driver and status is not None and status < 0 and end is not None \
+                and (main_end is None or end < main_end):
+            return True
+    return False
 
 
 def child_prints(case):
@@ -145,7 +217,9 @@ def likely_causes(failures, key=symptom):
     groups = {}
     for r in failures:
         groups.setdefault(key(r) or "other", []).append(r)
-    order = sorted(groups, key=lambda k: (k == "other", -len(groups[k]), k))
+    first = {k: i for i, k in enumerate(KERNEL_FIRST)}
+    order = sorted(groups, key=lambda k: (first.get(k, len(first)), k == "other",
+                                          -len(groups[k]), k))
     return [(CAUSES[k], groups[k]) for k in order]
 
 

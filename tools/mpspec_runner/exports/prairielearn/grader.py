@@ -137,9 +137,12 @@ def penalty(tests, score):
 def summary(feedback):
     """feedback.md less the blocks of its failed claims, which the tests carry: the score,
     the most likely cause, the sections, the causes, the compiler's errors and warnings and
-    the sanitizer's reports stay, as feedback.md words them for the student."""
+    the sanitizer's reports stay, as feedback.md words them for the student (the fold that
+    holds the failed claims goes with them)."""
     out, section, skipping = [], "", False
     for line in feedback.splitlines():
+        if line.startswith(("<details>", "</details>")):
+            continue
         if line.startswith("## "):
             section, skipping = line.strip(), False
         elif line.startswith("### ") and section == FAILED_CLAIMS and not skipping:

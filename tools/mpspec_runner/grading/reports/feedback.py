@@ -1,12 +1,16 @@
 """feedback.md, for the student: the score, the most likely cause, points by section, the
-likely causes, each failed claim with what was expected and observed and the command that
-reproduces it, sanitizer reports and compiler warnings."""
+first failed claim in full and the others a line each, the likely causes; then, folded,
+each failed claim with what was expected and observed and the command that reproduces it;
+sanitizer reports and compiler warnings."""
 from ...judge import causes
 from .safe import fenced, inline
 from .tally import by_section, cause_groups, cause_lines, failed, hidden_numbers, in_report_order
 
 
 MAX_COMPILER_LINES = 60
+# The first screen (before the fold) holds one bug's story: the first claim's observations
+# to FIRST_DETAILS lines, and MAX_LISTED other claims a line each (and ids per cause).
+FIRST_DETAILS, MAX_LISTED = 24, 12
 REPRODUCE_NOTE = (
     "Run the command from your own mpspec checkout, with `path/to/your/submission` replaced "
     "by your submission's folder (the one holding `include/` and `src/`). Cases measure time "
@@ -27,6 +31,8 @@ def build_errors(output):
 
 
 def feedback(g, rubric):
+    """One bug, one screen: the score, the cause, the sections, the first failed claim in full
+    and the others a line each; every failed claim in full comes after, under a fold."""
     out = [f"# Feedback: {g.name}", "", f"**Score: {g.score:g} / {g.max_score:g}**", ""]
     headline = causes.headline(cause_groups(g), len(failed(g)))
     if headline:
@@ -44,27 +50,76 @@ def feedback(g, rubric):
         out.append("")
     bad = failed(g)
     if bad:
-        out += ["## Likely causes", "",
-                "Failures grouped by the symptom they share; fixing the first group's cause "
-                "often fixes every case in it.", ""]
-        out += [f"- {line}" for line in cause_lines(g)] + [""]
-        out += ["## Failed claims", "",
+        out += first_screen(g, bad)
+        out += ["<details><summary>Every failed claim in full, with the command that replays "
+                "it</summary>", "", "## Failed claims", "",
                 "Each block says what the specification claims, where it comes from, what was "
                 "expected and what your implementation did, and the command that reproduces it "
                 "on your machine. " + REPRODUCE_NOTE.format(unit=g.unit), ""]
-    numbers = hidden_numbers(g)
-    for r in in_report_order(bad):
-        lost = r.max_points - r.points
-        if r.hidden:  # nothing of its claim, its section or where it stands
-            out += [f"### Hidden case {numbers[r.case.id]}: {r.verdict.lower()}, "
-                    f"-{lost:.1f} points", ""]
-            continue
-        d = r.case.data
-        out += [f"### {r.case.id}: -{lost:.1f} points ({r.verdict.lower()})", "",
-                f"- **Claim** ({d.get('level', 'MUST')}): {d.get('claim', '')}",
-                f"- **Section**: {d.get('section', '')}"
-                + (f", the seed's `{d['example']}`" if d.get("example") else ""),
-                f"- **Case file**: `{r.case.rel}`", "", *fenced([r.details]), ""]
+        numbers = hidden_numbers(g)
+        for r in in_report_order(bad):
+            out += claim_block(r, numbers)
+        out += ["</details>", ""]
+    return "\n".join(out + tail(g, rubric))
+
+
+def first_failure(g, bad):
+    """The failed case to read first: the first of the headline's cause, if visible."""
+    for _, members in cause_groups(g)[:1]:
+        for r in in_report_order(members):
+            if not r.hidden:
+                return r
+    return in_report_order(bad)[0]
+
+
+def first_screen(g, bad):
+    """The first failed claim in full, then one line per other failed claim, then the causes."""
+    first, numbers = first_failure(g, bad), hidden_numbers(g)
+    out = ["## The first failed claim", "", *claim_block(first, numbers, FIRST_DETAILS)]
+    others = [r for r in in_report_order(bad) if r is not first]
+    if others:
+        out += [f"## The other {len(others)} failed claims", ""]
+        for r in others[:MAX_LISTED]:
+            lost = r.max_points - r.points
+            out.append(f"- hidden case {numbers[r.case.id]}: {r.verdict.lower()}, -{lost:.1f}"
+                       if r.hidden else f"- `{r.case.id}` ({r.verdict.lower()}, -{lost:.1f}): "
+                       f"{inline(short(r.case.data.get('claim', '')))}")
+        if len(others) > MAX_LISTED:
+            out.append(f"- … and {len(others) - MAX_LISTED} more, in full below")
+        out.append("")
+    out += ["## Likely causes", "",
+            "Failures grouped by the symptom they share; fixing the first group's cause "
+            "often fixes every case in it.", ""]
+    return out + [f"- {line}" for line in cause_lines(g, most=MAX_LISTED)] + [""]
+
+
+def short(text, most=110):
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
+
+
+def claim_block(r, numbers, most_lines=None):
+    """A failed claim: its id and points, claim, section, case file and what was seen."""
+    lost = r.max_points - r.points
+    if r.hidden:  # nothing of its claim, its section or where it stands
+        return [f"### Hidden case {numbers[r.case.id]}: {r.verdict.lower()}, "
+                f"-{lost:.1f} points", ""]
+    d = r.case.data
+    details = r.details.split("\n")
+    if most_lines is not None and len(details) > most_lines:
+        details = details[:most_lines] + [f"… ({len(details) - most_lines} more lines in the "
+                                          "full block below)"]
+    return [f"### {r.case.id}: -{lost:.1f} points ({r.verdict.lower()})", "",
+            f"- **Claim** ({d.get('level', 'MUST')}): {d.get('claim', '')}",
+            f"- **Section**: {d.get('section', '')}"
+            + (f", the seed's `{d['example']}`" if d.get("example") else ""),
+            f"- **Case file**: `{r.case.rel}`", "", *fenced(details), ""] + (
+        ["What the processes did (the kernel's record; times in units from the main "
+         "program's start):", "", *fenced(list(r.tree)), ""] if r.tree else [])
+
+
+def tail(g, rubric):
+    """The sanitizer's reports, the compiler's warnings and the penalties."""
+    out, numbers = [], hidden_numbers(g)
     if g.sanitizer:
         out += ["## AddressSanitizer / UndefinedBehaviorSanitizer", "",
                 "The cases ran again with a sanitizer build; these reports point at memory errors "
@@ -78,4 +133,4 @@ def feedback(g, rubric):
     penalties = rubric.get("penalties", {})
     if any(penalties.values()):
         out += [f"Penalties: {penalties}", ""]
-    return "\n".join(out)
+    return out

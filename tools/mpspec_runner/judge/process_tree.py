@@ -1,0 +1,65 @@
+"""What a run's processes did, as the kernel saw it, drawn as an indented tree for a student:
+each process under its parent, named by the trace's path where its events give one (main,
+main/w, main/w/g), with when it began to exit and how it ended, in the grading's time units
+from the main program's birth. Read from the witness alone: the process tree is the
+kernel's, and a name the driver wrote only labels a pid the kernel knows."""
+import signal
+
+from .kernel import Kernel, pid_of
+
+MOST_PROCESSES = 24  # a fork bomb's tree says so in one line, not in thousands
+
+
+def names(trace):
+    """{pid: the path of the first event that pid wrote} (main, main/w, ...)."""
+    found = {}
+    for ev in trace or []:
+        pid = pid_of(ev.get("pid")) if isinstance(ev, dict) else None
+        if pid is not None and isinstance(ev.get("proc"), str):
+            found.setdefault(pid, ev["proc"][:60])
+    return found
+
+
+def how_it_ended(kernel, pid, zero, unit, main_end):
+    status = kernel.status(pid)
+    ended = kernel.fact(pid, "ending") or kernel.fact(pid, "ended")
+    when = f" at {(ended - zero) / unit:.2f} units" if ended is not None and zero is not None \
+        else ""
+    if status is None:
+        return "never ended (still running when the run was stopped)"
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        late = main_end is not None and ended is not None and ended > main_end
+        return f"killed by {name}{when}" + (" (after the main program had ended)" if late else "")
+    return f"exited with {status}{when}"
+
+
+def tree_lines(report, trace, unit):
+    """The indented tree, one line per process, or [] when the run was not traced."""
+    witness = (report or {}).get("witness")
+    if not witness:
+        return []
+    kernel, labels = Kernel(witness), names(trace)
+    zero = kernel.fact(kernel.driver, "born")
+    main_end = kernel.fact(kernel.driver, "ending")
+    below = {}
+    for pid, info in sorted(kernel.procs.items()):
+        below.setdefault(pid_of(info.get("parent")), []).append(pid)
+    out = []
+
+    def walk(pid, depth):
+        if len(out) >= MOST_PROCESSES:
+            return
+        label = labels.get(pid, "main" if pid == kernel.driver else "no events")
+        out.append(f"{'   ' * depth}{'└─ ' if depth else ''}{label} (pid {pid}): "
+                   f"{how_it_ended(kernel, pid, zero, unit or 1.0, main_end)}")
+        for child in below.get(pid, []):
+            walk(child, depth + 1)
+
+    walk(kernel.driver, 0)
+    if len(kernel.procs) > len(out):
+        out.append(f"… and {len(kernel.procs) - len(out)} more processes")
+    return out
