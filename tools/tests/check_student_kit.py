@@ -73,7 +73,8 @@ def main():
                            "--out", kit], check=False).returncode != 0:
             raise SystemExit("FAIL: the export failed")
         held = [p.relative_to(kit).as_posix() for p in kit.rglob("*")]
-        bad = [p for p in held if p.startswith(("mpspec/reference/", "mpspec/conformance/samples/"))]
+        bad = [p for p in held
+               if p.startswith(("mpspec/reference/", "mpspec/conformance/samples/"))]
         if bad or not (kit / "check").exists() or not (kit / "shared" / "API.md").exists():
             raise SystemExit(f"FAIL: the kit holds {bad[:3]} or lacks ./check or API.md")
         student_kit.check_kit(kit)

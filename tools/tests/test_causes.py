@@ -53,6 +53,13 @@ class SymptomTest(unittest.TestCase):
         self.assertEqual(causes.symptom(result(main=main, report=witness(3))), "child-runs-main")
         self.assertEqual(causes.symptom(result(main=main, report=witness(2))), "other")
 
+    def test_a_child_writing_the_main_programs_events_runs_main(self):
+        r = result(report={"witness": {"driver": 2, "processes": {"2": {}, "3": {"parent": 2}}}})
+        r.observation.trace = [{"pid": 2, "proc": "main"}, {"pid": 3, "proc": "main/w"}]
+        self.assertEqual(causes.symptom(r), "other")
+        r.observation.trace.append({"pid": 3, "proc": "main", "do": "join"})
+        self.assertEqual(causes.symptom(r), "child-runs-main")
+
     def test_a_grandchild_no_target_starts_means_the_child_ran_main(self):
         procs = {"2": {}, "3": {"parent": 2}, "4": {"parent": 3}}
         r = result(report={"witness": {"driver": 2, "processes": procs}})

@@ -18,8 +18,8 @@ class ProcessTreeTest(unittest.TestCase):
         self.assertEqual(tree_lines(report(procs), trace, 0.5), [
             "main (pid 2): exited with 0 at 2.00 units",
             "   └─ main/w (pid 3): killed by SIGTERM at 1.00 units",
-            "      └─ no events (pid 4): exited with 0 at 4.00 units",
-            "   └─ no events (pid 5): never ended (still running when the run was stopped)"])
+            "      └─ a grandchild (pid 4): exited with 0 at 4.00 units",
+            "   └─ a child (pid 5): never ended (still running when the run was stopped)"])
 
     def test_a_kill_after_the_main_program_ended_says_so(self):
         procs = {"2": {"status": 0, "born": 0.0, "ending": 1.0},

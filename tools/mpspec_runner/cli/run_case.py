@@ -46,6 +46,9 @@ def parse(argv):
     ap.add_argument("--lint", action="store_true", help="check every case file against spec/vocabulary.toml")
     ap.add_argument("--python", help="interpreter for the cpython-* adapters (default: python3)")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="cases run in parallel (default 2)")
+    ap.add_argument("--stop-after", type=int, metavar="N",
+                    help="run no further case of an adapter once N of its cases have failed "
+                         "(the rest are reported as not run: a verdict, not a measurement)")
     ap.add_argument("-k", dest="keyword", help="only cases whose id or path contains this")
     ap.add_argument("--oracle", default=ORACLE, help=f"adapter shown as 'what CPython did' (default {ORACLE})")
     ap.add_argument("--oracle-python", metavar="PY",
@@ -56,6 +59,19 @@ def parse(argv):
                          "library says against what the kernel saw (processes, exit statuses, "
                          "who wrote each line), and a forbidden system call stops the run")
     return ap.parse_args(argv)
+
+
+def failures_limit(most):
+    """run_cases's stop_after for --stop-after N: a reason once N cases have failed."""
+    if not most:
+        return None
+    failed = []
+
+    def stop_after(result):
+        if result.verdict.is_failure:
+            failed.append(result.case.id)
+        return f"{most} cases failed already (--stop-after)" if len(failed) >= most else None
+    return stop_after
 
 
 def main(argv):
@@ -87,7 +103,8 @@ def main(argv):
     try:
         for adapter in adapters:
             results += run_cases(loaded, adapter, options, args.jobs,
-                                      on_result=lambda r: print(r.text, flush=True))
+                                 on_result=lambda r: print(r.text, flush=True),
+                                 stop_after=failures_limit(args.stop_after))
     except KeyboardInterrupt:
         print("mpspec: interrupted; every run under way was stopped and cleaned up",
               file=sys.stderr)

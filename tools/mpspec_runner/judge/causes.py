@@ -13,7 +13,7 @@ import signal
 from dataclasses import dataclass
 
 from ..spec.protocol import lines
-from .kernel import Kernel
+from .kernel import Kernel, pid_of
 from .verdict import Verdict
 
 
@@ -79,7 +79,7 @@ def symptom(result):
     seen = witness.get("processes")
     if seen is not None and result.case.data.get("targets") and len(seen) <= 1:
         return "no-child"
-    if witness and ran_main_code(result.case, Kernel(witness)):
+    if witness and ran_main_code(result.case, Kernel(witness), obs.trace if obs else []):
         return "child-runs-main"
     if witness and unasked_signal(result.case, Kernel(witness)):
         return "unasked-signal"
@@ -117,9 +117,13 @@ def line_patterns(texts):
     return [re.compile(".*".join(re.escape(p) for p in PLACEHOLDER.split(t))) for t in texts]
 
 
-def ran_main_code(case, kernel):
-    """Whether a process other than the main program printed a line only the main program
-    prints, or a child started processes when no target starts any."""
+def ran_main_code(case, kernel, trace=()):
+    """Whether a process other than the main program played a step of the main program (its
+    trace events say `main`), printed a line only the main program prints, or started
+    processes when no target starts any."""
+    if any(isinstance(ev, dict) and ev.get("proc") == "main" and pid_of(ev.get("pid")) not in
+           (None, kernel.driver) for ev in trace or []):
+        return True
     main_only = [s["text"] for s in steps_of(case.data.get("main", []))
                  if s.get("do") == "print" and s.get("stream", "stdout") == "stdout"]
     theirs = line_patterns(child_prints(case))

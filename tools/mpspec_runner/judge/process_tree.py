@@ -1,7 +1,8 @@
 """What a run's processes did, as the kernel saw it, drawn as an indented tree for a student:
 each process under its parent, named by the trace's path where its events give one (main,
 main/w, main/w/g), with when it began to exit and how it ended, in the grading's time units
-from the main program's birth. Read from the witness alone: the process tree is the
+from the main program's birth (or the first birth the kernel saw, when the main program's
+own came before the tracing). Read from the witness alone: the process tree is the
 kernel's, and a name the driver wrote only labels a pid the kernel knows."""
 import signal
 
@@ -18,6 +19,16 @@ def names(trace):
         if pid is not None and isinstance(ev.get("proc"), str):
             found.setdefault(pid, ev["proc"][:60])
     return found
+
+
+def label_of(pid, depth, labels, driver):
+    """The trace's path of a pid, or what its place in the tree makes it."""
+    if pid == driver:
+        return "main"
+    if labels.get(pid) == "main":  # a child that went on with the main program's steps
+        return "a child playing the main program's steps"
+    return labels.get(pid) or ("a child" if depth == 1 else "a grandchild" if depth == 2
+                               else "a descendant")
 
 
 def how_it_ended(kernel, pid, zero, unit, main_end):
@@ -43,7 +54,8 @@ def tree_lines(report, trace, unit):
     if not witness:
         return []
     kernel, labels = Kernel(witness), names(trace)
-    zero = kernel.fact(kernel.driver, "born")
+    born = [b for b in (kernel.fact(pid, "born") for pid in kernel.procs) if b is not None]
+    zero = kernel.fact(kernel.driver, "born") or (min(born) if born else None)
     main_end = kernel.fact(kernel.driver, "ending")
     below = {}
     for pid, info in sorted(kernel.procs.items()):
@@ -53,7 +65,7 @@ def tree_lines(report, trace, unit):
     def walk(pid, depth):
         if len(out) >= MOST_PROCESSES:
             return
-        label = labels.get(pid, "main" if pid == kernel.driver else "no events")
+        label = label_of(pid, depth, labels, kernel.driver)
         out.append(f"{'   ' * depth}{'└─ ' if depth else ''}{label} (pid {pid}): "
                    f"{how_it_ended(kernel, pid, zero, unit or 1.0, main_end)}")
         for child in below.get(pid, []):

@@ -15,6 +15,11 @@ from ..checkout import ROOT
 from .mutants import apply
 
 KILLING = {"FAIL", "ERROR", "TIMEOUT", "UNSUPPORTED"}
+# A mutant is killed by its first failed case; the cases after the third are not run (a
+# mutant that hangs would otherwise wait out every case's timeout), so each mutant lists up
+# to three killers (two jobs may finish one more), and a full campaign fits in an hour.
+STOP_AFTER = 3
+NOT_RUN = "not run: "
 
 
 def argued(why):
@@ -64,12 +69,14 @@ class Campaign:
         self.baseline_failures = set(failed)
         return failed
 
-    def run(self, name):
-        """(ran|not built|timed out, the cases that failed, the runner's output)."""
+    def run(self, name, stop_after=None):
+        """(ran|not built|timed out, the cases that failed, the runner's output); with
+        `stop_after`, no case runs once that many have failed."""
         results = self.out / "results" / f"{name}.json"
         results.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, str(ROOT / "tools" / "run_case.py"), "--impl", str(self.scratch),
                "--oracle", "none", "--witness", "--results", str(results),
+               *(["--stop-after", str(stop_after)] if stop_after else []),
                *(self.cases or ["--all"])]
         env = dict(os.environ, MPSPEC_IMPL_BUILD=str(self.out / "build"),
                    MPSPEC_TIME_UNIT_FILE=str(self.unit_file))
@@ -82,14 +89,17 @@ class Campaign:
             return ("not built" if "does not build" in done.stderr + done.stdout else "error",
                     [], done.stdout + done.stderr)
         verdicts = json.loads(results.read_text(encoding="utf-8"))["results"]
-        return "ran", sorted(r["case"] for r in verdicts if r["verdict"] in KILLING), done.stdout
+        return "ran", sorted(r["case"] for r in verdicts if r["verdict"] in KILLING
+                             and NOT_RUN not in r.get("details", "").split("\n", 1)[0]), \
+            done.stdout
 
     def try_mutant(self, mutant, equivalent):
         """The mutant's outcome; the scratch copy is as before afterwards."""
         original = apply(self.scratch, mutant)
         began = time.monotonic()
         try:
-            status, failed, _ = self.run("mutant")
+            # The baseline's failures kill nothing, so they do not count towards the stop.
+            status, failed, _ = self.run("mutant", STOP_AFTER + len(self.baseline_failures))
         finally:
             (self.scratch / mutant.file).write_text(original, encoding="utf-8")
         seconds = time.monotonic() - began

@@ -10,9 +10,10 @@ from .tally import by_section, cause_groups, cause_lines, failed, hidden_numbers
 MAX_COMPILER_LINES = 60
 # The first screen (before the fold) holds one bug's story: the first claim's observations
 # to FIRST_DETAILS lines, and MAX_LISTED other claims a line each (and ids per cause).
-FIRST_DETAILS, MAX_LISTED = 24, 12
+FIRST_DETAILS, FIRST_TREE, MAX_LISTED = 16, 12, 8
 REPRODUCE_NOTE = (
-    "Run the command from your own mpspec checkout, with `path/to/your/submission` replaced "
+    "Run the command in your kit's `mpspec/` folder (or an mpspec checkout), with "
+    "`path/to/your/submission` replaced "
     "by your submission's folder (the one holding `include/` and `src/`). Cases measure time "
     "in *units* calibrated to the machine: your grading used 1 unit = {unit:.3f} s, which "
     "`MPSPEC_TIME_UNIT` fixes; leave it out and your machine calibrates its own.")
@@ -51,8 +52,8 @@ def feedback(g, rubric):
     bad = failed(g)
     if bad:
         out += first_screen(g, bad)
-        out += ["<details><summary>Every failed claim in full, with the command that replays "
-                "it</summary>", "", "## Failed claims", "",
+        out += ["<details><summary>The likely causes, and every failed claim in full with the "
+                "command that replays it</summary>", "", *likely_causes(g), "## Failed claims", "",
                 "Each block says what the specification claims, where it comes from, what was "
                 "expected and what your implementation did, and the command that reproduces it "
                 "on your machine. " + REPRODUCE_NOTE.format(unit=g.unit), ""]
@@ -75,7 +76,8 @@ def first_failure(g, bad):
 def first_screen(g, bad):
     """The first failed claim in full, then one line per other failed claim, then the causes."""
     first, numbers = first_failure(g, bad), hidden_numbers(g)
-    out = ["## The first failed claim", "", *claim_block(first, numbers, FIRST_DETAILS)]
+    out = ["## The first failed claim", "",
+           *claim_block(first, numbers, FIRST_DETAILS, FIRST_TREE)]
     others = [r for r in in_report_order(bad) if r is not first]
     if others:
         out += [f"## The other {len(others)} failed claims", ""]
@@ -87,34 +89,41 @@ def first_screen(g, bad):
         if len(others) > MAX_LISTED:
             out.append(f"- … and {len(others) - MAX_LISTED} more, in full below")
         out.append("")
-    out += ["## Likely causes", "",
+    return out
+
+
+def likely_causes(g):
+    return ["## Likely causes", "",
             "Failures grouped by the symptom they share; fixing the first group's cause "
-            "often fixes every case in it.", ""]
-    return out + [f"- {line}" for line in cause_lines(g, most=MAX_LISTED)] + [""]
+            "often fixes every case in it.", "",
+            *[f"- {line}" for line in cause_lines(g, most=MAX_LISTED)], ""]
 
 
 def short(text, most=110):
     return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
-def claim_block(r, numbers, most_lines=None):
+def cut_short(lines, most):
+    if most is None or len(lines) <= most:
+        return list(lines)
+    return list(lines[:most]) + [f"… ({len(lines) - most} more lines in the full block below)"]
+
+
+def claim_block(r, numbers, most_lines=None, most_tree=None):
     """A failed claim: its id and points, claim, section, case file and what was seen."""
     lost = r.max_points - r.points
     if r.hidden:  # nothing of its claim, its section or where it stands
         return [f"### Hidden case {numbers[r.case.id]}: {r.verdict.lower()}, "
                 f"-{lost:.1f} points", ""]
     d = r.case.data
-    details = r.details.split("\n")
-    if most_lines is not None and len(details) > most_lines:
-        details = details[:most_lines] + [f"… ({len(details) - most_lines} more lines in the "
-                                          "full block below)"]
+    details = cut_short(r.details.split("\n"), most_lines)
     return [f"### {r.case.id}: -{lost:.1f} points ({r.verdict.lower()})", "",
             f"- **Claim** ({d.get('level', 'MUST')}): {d.get('claim', '')}",
             f"- **Section**: {d.get('section', '')}"
             + (f", the seed's `{d['example']}`" if d.get("example") else ""),
             f"- **Case file**: `{r.case.rel}`", "", *fenced(details), ""] + (
-        ["What the processes did (the kernel's record; times in units from the main "
-         "program's start):", "", *fenced(list(r.tree)), ""] if r.tree else [])
+        ["What the processes did (the kernel's record; times in units from the first birth "
+         "it saw):", "", *fenced(cut_short(r.tree, most_tree)), ""] if r.tree else [])
 
 
 def tail(g, rubric):
