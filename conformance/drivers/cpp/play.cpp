@@ -1,6 +1,7 @@
 // The step interpreter: every step of spec/vocabulary.toml, over process_ops.hpp.
 #include "play.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +30,7 @@ namespace {
 
 json g_scenario;
 json g_vars;  // this process's variables: a child gets its own copy with the fork
+std::vector<int> g_kept_fds;  // keep_fd's descriptors, which a fork child inherits
 // The handles of the program that last called start(); a forked child's copy of them is
 // what its "^NAME" handles are (the parent's Program is on the child's copied stack).
 ops::Handles* g_starter = nullptr;
@@ -40,7 +42,8 @@ const std::set<std::string> kHandleOps = {
     "wait_sentinel", "set_name", "set_daemon", "reaped",    "await_end"};
 const std::set<std::string> kOtherOps = {"create", "active_children", "cpu_count", "start_method",
                                          "getpid", "getppid",         "open_fds",  "get",
-                                         "mark",   "reach",           "await"};
+                                         "mark",   "reach",           "await",     "keep_fd",
+                                         "kept_fds_open"};
 const std::set<std::string> kOthers = {"print",   "flush",  "sleep",        "set",   "ignore",
                                        "on_exit", "guard",  "catch_errors", "drop",  "copy",
                                        "exit",    "return", "raise",        "crash", "end"};
@@ -292,6 +295,15 @@ json Program::perform(const json& step) {
     const auto n = std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
                                  std::filesystem::directory_iterator{});
     return n - 1;
+  }
+  if (what == "keep_fd") {  // a descriptor of the program's own, as a user's open file is
+    const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) g_kept_fds.push_back(fd);
+    return fd >= 0;
+  }
+  if (what == "kept_fds_open") {
+    return std::count_if(g_kept_fds.begin(), g_kept_fds.end(),
+                         [](int fd) { return fcntl(fd, F_GETFD) != -1; });
   }
   if (what == "getpid") return getpid();
   if (what == "getppid") return getppid();

@@ -34,10 +34,20 @@ EXIT_NOT_APPLICABLE = 102  # the scenario's start_methods leave this run's out
 OPS = {"create", "start", "join", "is_alive", "terminate", "kill", "close", "name", "daemon",
        "pid", "exitcode", "repr", "sentinel", "wait_sentinel", "set_name", "set_daemon",
        "active_children", "cpu_count", "getpid", "getppid", "mark", "open_fds", "reaped",
-       "start_method", "get", "reach", "await", "await_end", "same", "str"}
+       "start_method", "get", "reach", "await", "await_end", "same", "str", "keep_fd",
+       "kept_fds_open"}
 EFFECTS = {"print", "flush", "sleep", "set", "ignore", "drop", "on_exit", "guard", "catch_errors",
            "copy"}
 TERMINALS = {"exit", "return", "raise", "crash", "end"}
+KEPT_FDS = []  # keep_fd's descriptors, which a fork child inherits
+
+
+def fd_open(fd):
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
 STEPS = OPS | EFFECTS | TERMINALS
 
 PLACEHOLDER = re.compile(r"\{(name|pid|ppid|args|[0-9]|v:[A-Za-z_][A-Za-z0-9_]*)\}")
@@ -413,6 +423,11 @@ class Program:
             return api("cpu_count")()
         if do == "open_fds":
             return len(os.listdir("/proc/self/fd")) - 1  # listdir's own fd
+        if do == "keep_fd":  # a descriptor of the program's own, as a user's open file is
+            KEPT_FDS.append(os.open("/dev/null", os.O_RDONLY))
+            return True
+        if do == "kept_fds_open":
+            return sum(1 for fd in KEPT_FDS if fd_open(fd))
         if do == "getpid":
             return os.getpid()
         if do == "getppid":
