@@ -29,7 +29,7 @@ namespace mpspec {
 namespace {
 
 json g_scenario;
-json g_vars;  // this process's variables: a child gets its own copy with the fork
+json g_vars;                  // this process's variables: a child gets its own copy with the fork
 std::vector<int> g_kept_fds;  // keep_fd's descriptors, which a fork child inherits
 // The handles of the program that last called start(); a forked child's copy of them is
 // what its "^NAME" handles are (the parent's Program is on the child's copied stack).
@@ -40,10 +40,10 @@ const std::set<std::string> kHandleOps = {
     "start",         "join",     "is_alive",   "terminate", "kill",     "close", "name",
     "daemon",        "pid",      "exitcode",   "repr",      "str",      "same",  "sentinel",
     "wait_sentinel", "set_name", "set_daemon", "reaped",    "await_end"};
-const std::set<std::string> kOtherOps = {"create", "active_children", "cpu_count", "start_method",
-                                         "getpid", "getppid",         "open_fds",  "get",
-                                         "mark",   "reach",           "await",     "keep_fd",
-                                         "kept_fds_open"};
+const std::set<std::string> kOtherOps = {
+    "create",  "active_children", "cpu_count",    "start_method", "getpid",
+    "getppid", "open_fds",        "get",          "mark",         "reach",
+    "await",   "keep_fd",         "kept_fds_open"};
 const std::set<std::string> kOthers = {"print",   "flush",  "sleep",        "set",   "ignore",
                                        "on_exit", "guard",  "catch_errors", "drop",  "copy",
                                        "exit",    "return", "raise",        "crash", "end"};
