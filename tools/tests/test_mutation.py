@@ -1,13 +1,14 @@
 """The mutator: which sites each operator finds (never inside a string or a comment), that
 a mutant is one line changed and put back, and how outcomes are scored and reported."""
 import tempfile
+import re
 import unittest
 from pathlib import Path
 
 from mpspec_runner.mutation import operators, report
 from mpspec_runner.mutation.campaign import Outcome, argued
 from mpspec_runner.mutation.mutants import FORK_PATH, apply, choose, code_lines, enumerate_mutants
-from mpspec_runner.checkout import REFERENCE
+from mpspec_runner.checkout import ROOT, REFERENCE
 
 SOURCE = """// a comment: if (a == b) close(fd);
 /* a block
@@ -90,6 +91,13 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(argued(None), "survived")
         self.assertEqual(argued("equivalent: fd 0 is stdin"), "equivalent")
         self.assertEqual(argued("unreachable here: the pipe fallback"), "unreachable")
+
+    def test_the_readme_quotes_the_committed_report(self):
+        text = (ROOT / "conformance/mutants/report.md").read_text(encoding="utf-8")
+        killed, counted = re.search(r"(\d+) killed of (\d+) that count", text).groups()
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        self.assertIn(f"{killed} of {counted}\nmutants that count killed", readme)
+        self.assertRegex(text, r"^316 mutants:|\n316 mutants:")
 
     def test_the_equivalent_file_names_real_mutants(self):
         keys = {x.key for x in enumerate_mutants(REFERENCE, FORK_PATH)}

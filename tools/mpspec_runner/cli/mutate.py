@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..checkout import REFERENCE, ROOT
 from ..mutation import report
-from ..mutation.campaign import Campaign
+from ..mutation.campaign import Campaign, argued
 from ..mutation.mutants import FORK_PATH, choose, enumerate_mutants
 
 
@@ -27,6 +27,10 @@ def parse(argv):
     ap.add_argument("--list", action="store_true", help="only list the mutants")
     ap.add_argument("--case", action="append", default=[], metavar="PATH",
                     help="run only these case files (default: every case)")
+    ap.add_argument("--rerun", metavar="MUTANTS_JSON",
+                    help="a previous campaign's mutants.json: keep its outcomes (a survivor "
+                         "argued since in equivalent.toml takes its argument) and run again only "
+                         "the mutants it left surviving unargued (after new cases)")
     ap.add_argument("--out", default=str(ROOT / "out" / "mutate"))
     return ap.parse_args(argv)
 
@@ -41,16 +45,23 @@ def main(argv):
     if args.list:
         print(*(f"{m.name}\t{m.mutated.strip()}" for m in mutants), sep="\n")
         return 0
-    campaign = Campaign(impl, Path(args.out), cases=args.case)
-    print(f"mpspec mutate: {len(mutants)} mutants of {impl}; baseline run first", flush=True)
-    baseline = campaign.prepare()
+    kept = report.load_outcomes(args.rerun, mutants) if args.rerun else {}
     equivalent = report.load_equivalent()
-    outcomes = []
-    for i, m in enumerate(mutants, 1):
+    for o in kept.values():  # a survivor argued since keeps its run, with its argument
+        if o.status == "survived" and o.mutant.key in equivalent:
+            o.status = argued(equivalent[o.mutant.key])
+    todo = [m for m in mutants if m.key not in kept or kept[m.key].status == "survived"]
+    campaign = Campaign(impl, Path(args.out), cases=args.case)
+    print(f"mpspec mutate: {len(todo)} mutants of {impl} to run"
+          + (f" ({len(mutants) - len(todo)} kept from {args.rerun})" if kept else "")
+          + "; baseline run first", flush=True)
+    baseline = campaign.prepare()
+    for i, m in enumerate(todo, 1):
         o = campaign.try_mutant(m, equivalent)
-        outcomes.append(o)
-        print(f"[{i}/{len(mutants)}] {o.status:<10} {m.name}  {', '.join(o.killed_by[:3])}",
+        kept[m.key] = o
+        print(f"[{i}/{len(todo)}] {o.status:<10} {m.name}  {', '.join(o.killed_by[:3])}",
               flush=True)
+    outcomes = [kept[m.key] for m in mutants if m.key in kept]
     out = Path(args.out)
     (out / "report.md").write_text(report.markdown(outcomes, impl, baseline), encoding="utf-8")
     (out / "mutants.json").write_text(report.as_json(outcomes), encoding="utf-8")

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 from ..checkout import CONFORMANCE
+from .campaign import Outcome
 
 EQUIVALENT = CONFORMANCE / "mutants" / "equivalent.toml"
 
@@ -16,6 +17,18 @@ def load_equivalent(path=EQUIVALENT):
     if not Path(path).exists():
         return {}
     return dict(tomllib.loads(Path(path).read_text(encoding="utf-8")).get("equivalent", {}))
+
+
+def load_outcomes(path, mutants):
+    """{key: Outcome} of a previous campaign's mutants.json, for the mutants still there (a
+    key names one changed line; two mutants of identical lines share it and one outcome)."""
+    by_key = {m.key: m for m in mutants}
+    found = {}
+    for entry in json.loads(Path(path).read_text(encoding="utf-8")):
+        if entry["key"] in by_key:
+            found[entry["key"]] = Outcome(by_key[entry["key"]], entry["status"],
+                                          entry.get("killed_by", []), entry.get("seconds", 0.0))
+    return found
 
 
 def score(outcomes):
