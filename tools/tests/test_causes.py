@@ -79,6 +79,34 @@ class SymptomTest(unittest.TestCase):
         asked = [{"do": "terminate", "p": "w"}]
         self.assertEqual(causes.symptom(result(report=witness(5.0), main=asked)), "other")
 
+    def test_a_child_printing_the_main_programs_exit_handler_ran_its_code(self):
+        main = [{"do": "on_exit", "text": "handler ran in {pid}"}]
+        witness = {"witness": {"driver": 2, "processes": {"2": {}, "3": {"parent": 2}},
+                               "writes": [{"pid": 3, "fd": 1, "data": base64.b64encode(
+                                   b"handler ran in 3\n").decode()}]}}
+        self.assertEqual(causes.symptom(result(main=main, report=witness)), "child-runs-main")
+
+    def test_late_after_a_drop_is_a_destructor_that_waits(self):
+        late = [Check("time from a to b", "max 2", "5", False)]
+        self.assertEqual(causes.symptom(result(late)), "timing")
+        dropped = [{"do": "drop", "p": "w"}]
+        self.assertEqual(causes.symptom(result(late, main=dropped)), "drop-waits")
+
+    def test_a_number_that_is_no_exit_code(self):
+        check = [Check("result n", "value=2", "1", False)]
+        main = [{"do": "kept_fds_open", "as": "n"}]
+        self.assertEqual(causes.symptom(result(check, main=main)), "other")
+        main = [{"do": "exitcode", "p": "w", "as": "n"}]
+        self.assertEqual(causes.symptom(result(check, main=main)), "exit-codes")
+
+    def test_a_child_error_no_target_raises(self):
+        procs = {"2": {"status": 0}, "3": {"parent": 2, "status": 1}}
+        r = result(report={"witness": {"driver": 2, "processes": procs}})
+        self.assertEqual(causes.symptom(r), "child-error")
+        raising = {"w": {"steps": [{"do": "raise", "message": "boom"}]}}
+        r = result(report={"witness": {"driver": 2, "processes": procs}}, targets=raising)
+        self.assertEqual(causes.symptom(r), "other")
+
     def test_kernel_causes_open_the_feedback_however_few(self):
         groups = causes.likely_causes(["a", "b", "c"], key=lambda r: {"a": "unasked-signal"}.get(
             r, "timing"))

@@ -38,6 +38,10 @@ CAUSES = {c.key: c for c in [
           "kill() or daemon in the case): look for a kill() in a destructor, a cleanup or an "
           "exit path", "API.md, \"terminate/kill\" and \"handles\": only terminate() and "
           "kill() signal a child, and dropping a handle neither kills nor waits"),
+    Cause("child-error", "a child failed with exit code 1 in a case whose targets neither raise "
+          "nor exit with a code (its stderr shows the error): the target, or the args it was "
+          "given, did not arrive as the parent passed them", "API.md, \"target and args\": "
+          "args are copied at construction, and the target runs with them"),
     Cause("fork-bomb", "the run created processes without end (a fork bomb)",
           "API.md, \"target and args\": start() creates exactly one child"),
     Cause("flood", "the run printed without end and was stopped",
@@ -52,13 +56,16 @@ CAUSES = {c.key: c for c in [
     Cause("exit-codes", "exit codes differ from the table", "API.md, \"exit codes\""),
     Cause("misuse", "a misuse is not refused: a call that must throw mp::ProcessError with "
           "CPython's message did not", "API.md, \"misuse\""),
+    Cause("drop-waits", "the main program went on late after dropping a handle: a handle's "
+          "destructor waits for its child (joins) when the last copy goes",
+          "API.md, \"handles\": dropping a handle neither kills nor waits"),
     Cause("timing", "a call returns at the wrong time (too early, or late)",
           "API.md, \"join\""),
     Cause("other", "other failures, each with its own cause", "the claim of each case"),
 ]}
 # Causes the kernel's facts decide: when one of them is there, it opens the feedback, however
 # few cases it covers; the rest are ordered by how many cases they cover.
-KERNEL_FIRST = ("fork-bomb", "no-child", "child-runs-main", "unasked-signal")
+KERNEL_FIRST = ("fork-bomb", "no-child", "child-runs-main", "unasked-signal", "child-error")
 SIGNALLING_STEPS = {"terminate", "kill", "crash", "daemon", "set_daemon"}
 STDOUT_CHECK = re.compile(r"^(stdout|stderr) (lines|includes|order)")
 PLACEHOLDER = re.compile(r"\{[^}]*\}|\$\{[^}]*\}")
@@ -83,6 +90,8 @@ def symptom(result):
         return "child-runs-main"
     if witness and unasked_signal(result.case, Kernel(witness)):
         return "unasked-signal"
+    if witness and unasked_error(result.case, Kernel(witness)):
+        return "child-error"
     if obs is not None and checks and all(STDOUT_CHECK.match(c.name) for c in checks) \
             and missing_child_line(result.case, obs.stdout):
         return "child-output"
@@ -90,14 +99,15 @@ def symptom(result):
                                                                      "program exited")
            for c in checks):
         return "left-running"
-    codes = [exit_code_pair(c) for c in checks]
+    codes = [exit_code_pair(c) for c in checks if not other_number(result.case, c)]
     codes = [pair for pair in codes if pair]
     if codes:
         return "raw-status" if all(raw_status(*pair) for pair in codes) else "exit-codes"
     if any(str(c.expected).startswith("error=") for c in checks):
         return "misuse"
     if any(c.name.startswith("time from") or c.name.startswith("median") for c in checks):
-        return "timing"
+        dropped = any(s.get("do") == "drop" for s in steps_of(result.case.data.get("main", [])))
+        return "drop-waits" if dropped else "timing"
     return "other"
 
 
@@ -124,8 +134,9 @@ def ran_main_code(case, kernel, trace=()):
     if any(isinstance(ev, dict) and ev.get("proc") == "main" and pid_of(ev.get("pid")) not in
            (None, kernel.driver) for ev in trace or []):
         return True
+    # The main program's own lines: what it prints, and what its exit handlers print.
     main_only = [s["text"] for s in steps_of(case.data.get("main", []))
-                 if s.get("do") == "print" and s.get("stream", "stdout") == "stdout"]
+                 if s.get("do") in ("print", "on_exit") and s.get("stream", "stdout") == "stdout"]
     theirs = line_patterns(child_prints(case))
     mine = [p for p, t in zip(line_patterns(main_only), main_only) if t not in child_prints(case)]
     by_child = b"".join(data for pid, fd, data in kernel.writes
@@ -153,6 +164,23 @@ def unasked_signal(case, kernel):
                 and (main_end is None or end < main_end):
             return True
     return False
+
+
+def other_number(case, check):
+    """Whether a result check compares a number some step other than `exitcode` recorded
+    (kept_fds_open, open_fds, ...): no exit code, whatever its digits."""
+    name = check.name.removeprefix("result ")
+    steps = [*steps_of(case.data.get("main", [])), *target_steps(case)]
+    makers = {s.get("do") for s in steps if s.get("as") == name}
+    return bool(makers) and not makers & {"exitcode", "repr", "str"}
+
+
+def unasked_error(case, kernel):
+    """Whether a child exited with 1 (an uncaught error's code) in a case whose targets
+    never raise, exit or crash."""
+    if any(s.get("do") in ("raise", "exit", "crash") for s in target_steps(case)):
+        return False
+    return any(pid != kernel.driver and kernel.status(pid) == 1 for pid in kernel.procs)
 
 
 def child_prints(case):
