@@ -18,7 +18,7 @@ and checks the grade against what its sample.toml says.
 - `cause = "KEY"`: feedback.md opens with that likely cause (judge/causes.py), named by its API.md
   row, covering every failed case;
 - `headline = "KEY"`: feedback.md opens with that likely cause (it may cover only some of the
-  failed cases); every sample with failures states one;
+  failed cases); every sample with failures states one, but forgers (`no_better_than`);
 - always: feedback.md has at most 80 lines before its first fold (one bug, one screen);
 - `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
   root-only file PATH while grading, and no report may hold it;
@@ -163,7 +163,9 @@ def opening_cause(meta, g, feedback):
 def headline(meta, g, feedback):
     """The sample's own bug opens its feedback: the first likely cause is the one it states."""
     key = meta.get("headline")
-    if not g["failed"] or meta.get("build") == "fails" or meta.get("contained"):
+    # A forger (no_better_than) is graded on what it forges, not on one bug of its own.
+    if not g["failed"] or meta.get("build") == "fails" or meta.get("contained") \
+            or meta.get("no_better_than"):
         return []
     if not key:
         return [f"sample.toml states no headline (this grading opens with "

@@ -60,6 +60,13 @@ class SymptomTest(unittest.TestCase):
         r.observation.trace.append({"pid": 3, "proc": "main", "do": "join"})
         self.assertEqual(causes.symptom(r), "child-runs-main")
 
+    def test_a_line_printed_before_start_and_again_by_a_child_is_an_unflushed_copy(self):
+        main = [{"do": "print", "text": "before"}, {"do": "start", "p": "w"}]
+        witness = {"witness": {"driver": 2, "processes": {"2": {}, "3": {"parent": 2}},
+                               "writes": [{"pid": 3, "fd": 1, "data": base64.b64encode(
+                                   b"before\n").decode()}]}}
+        self.assertEqual(causes.symptom(result(main=main, report=witness)), "unflushed-copy")
+
     def test_a_grandchild_no_target_starts_means_the_child_ran_main(self):
         procs = {"2": {}, "3": {"parent": 2}, "4": {"parent": 3}}
         r = result(report={"witness": {"driver": 2, "processes": procs}})
@@ -89,8 +96,10 @@ class SymptomTest(unittest.TestCase):
     def test_late_after_a_drop_is_a_destructor_that_waits(self):
         late = [Check("time from a to b", "max 2", "5", False)]
         self.assertEqual(causes.symptom(result(late)), "timing")
-        dropped = [{"do": "drop", "p": "w"}]
+        dropped = [{"do": "drop", "p": "w"}, {"do": "mark", "as": "b"}]
         self.assertEqual(causes.symptom(result(late, main=dropped)), "drop-waits")
+        elsewhere = [{"do": "drop", "p": "w"}, {"do": "mark", "as": "c"}]
+        self.assertEqual(causes.symptom(result(late, main=elsewhere)), "timing")
 
     def test_a_number_that_is_no_exit_code(self):
         check = [Check("result n", "value=2", "1", False)]

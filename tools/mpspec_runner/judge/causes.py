@@ -42,6 +42,10 @@ CAUSES = {c.key: c for c in [
           "nor exit with a code (its stderr shows the error): the target, or the args it was "
           "given, did not arrive as the parent passed them", "API.md, \"target and args\": "
           "args are copied at construction, and the target runs with them"),
+    Cause("unflushed-copy", "a child printed again what the main program had printed before "
+          "start(): the parent's unflushed stdout buffer was copied by the fork (flush before "
+          "forking)", "API.md, \"at exit of the main program\": start() flushes the parent's "
+          "stdout/stderr before forking"),
     Cause("fork-bomb", "the run created processes without end (a fork bomb)",
           "API.md, \"target and args\": start() creates exactly one child"),
     Cause("flood", "the run printed without end and was stopped",
@@ -65,7 +69,8 @@ CAUSES = {c.key: c for c in [
 ]}
 # Causes the kernel's facts decide: when one of them is there, it opens the feedback, however
 # few cases it covers; the rest are ordered by how many cases they cover.
-KERNEL_FIRST = ("fork-bomb", "no-child", "child-runs-main", "unasked-signal", "child-error")
+KERNEL_FIRST = ("fork-bomb", "no-child", "child-runs-main", "unflushed-copy", "unasked-signal",
+                "child-error")
 SIGNALLING_STEPS = {"terminate", "kill", "crash", "daemon", "set_daemon"}
 STDOUT_CHECK = re.compile(r"^(stdout|stderr) (lines|includes|order)")
 PLACEHOLDER = re.compile(r"\{[^}]*\}|\$\{[^}]*\}")
@@ -86,7 +91,12 @@ def symptom(result):
     seen = witness.get("processes")
     if seen is not None and result.case.data.get("targets") and len(seen) <= 1:
         return "no-child"
-    if witness and ran_main_code(result.case, Kernel(witness), obs.trace if obs else []):
+    if witness and played_main(Kernel(witness), obs.trace if obs else []):
+        return "child-runs-main"
+    if witness and child_wrote(Kernel(witness), [s["text"] for s in main_lines(
+            result.case, after_start=False) if s["text"] not in child_prints(result.case)]):
+        return "unflushed-copy"
+    if witness and ran_main_code(result.case, Kernel(witness)):
         return "child-runs-main"
     if witness and unasked_signal(result.case, Kernel(witness)):
         return "unasked-signal"
@@ -106,8 +116,10 @@ def symptom(result):
     if any(str(c.expected).startswith("error=") for c in checks):
         return "misuse"
     if any(c.name.startswith("time from") or c.name.startswith("median") for c in checks):
-        dropped = any(s.get("do") == "drop" for s in steps_of(result.case.data.get("main", [])))
-        return "drop-waits" if dropped else "timing"
+        marks = after_drops(result.case)
+        late = [c for c in checks if c.name.startswith("time from")]
+        return "drop-waits" if any(m in c.name.split() for c in late for m in marks) \
+            else "timing"
     return "other"
 
 
@@ -127,16 +139,52 @@ def line_patterns(texts):
     return [re.compile(".*".join(re.escape(p) for p in PLACEHOLDER.split(t))) for t in texts]
 
 
-def ran_main_code(case, kernel, trace=()):
+def after_drops(case):
+    """The names the main program records right after dropping a handle (a mark, an op's
+    `as`): a time measured to one of them says how long the drop took."""
+    main = case.data.get("main", [])
+    return {b["as"] for a, b in zip(main, main[1:]) if a.get("do") == "drop" and "as" in b}
+
+
+def main_lines(case, after_start):
+    """The main program's stdout print steps after (or before) its last start, and its exit
+    handlers' lines (after): a line printed before a start is in the buffer that fork copies,
+    one printed after the last can come from a child only if the child ran on in main."""
+    steps = list(steps_of(case.data.get("main", [])))
+    last = max((i for i, s in enumerate(steps) if s.get("do") == "start"), default=-1)
+    found = []
+    for i, step in enumerate(steps):
+        started = i > last
+        if step.get("stream", "stdout") != "stdout":
+            continue
+        if step.get("do") == "print" and started == after_start:
+            found.append(step)
+        elif step.get("do") == "on_exit" and after_start:
+            found.append(step)
+    return found
+
+
+def child_wrote(kernel, texts):
+    """Whether a process other than the main program wrote a line matching one of `texts`."""
+    patterns = line_patterns(texts)
+    by_child = b"".join(data for pid, fd, data in kernel.writes
+                        if fd == 1 and pid is not None and pid != kernel.driver)
+    return any(any(p.fullmatch(line) for p in patterns) for line in lines(by_child))
+
+
+def played_main(kernel, trace):
     """Whether a process other than the main program played a step of the main program (its
-    trace events say `main`), printed a line only the main program prints, or started
-    processes when no target starts any."""
-    if any(isinstance(ev, dict) and ev.get("proc") == "main" and pid_of(ev.get("pid")) not in
-           (None, kernel.driver) for ev in trace or []):
-        return True
-    # The main program's own lines: what it prints, and what its exit handlers print.
-    main_only = [s["text"] for s in steps_of(case.data.get("main", []))
-                 if s.get("do") in ("print", "on_exit") and s.get("stream", "stdout") == "stdout"]
+    trace events say `main`)."""
+    return any(isinstance(ev, dict) and ev.get("proc") == "main" and pid_of(ev.get("pid")) not
+               in (None, kernel.driver) for ev in trace or [])
+
+
+def ran_main_code(case, kernel):
+    """Whether a child printed a line only the main program prints after its last start, or
+    started processes when no target starts any."""
+    # The main program's own lines after its first start (a line printed before it is the
+    # buffer a fork copies: unflushed-copy), and what its exit handlers print.
+    main_only = [s["text"] for s in main_lines(case, after_start=True)]
     theirs = line_patterns(child_prints(case))
     mine = [p for p, t in zip(line_patterns(main_only), main_only) if t not in child_prints(case)]
     by_child = b"".join(data for pid, fd, data in kernel.writes
