@@ -29,7 +29,7 @@ SOURCE = AUTOGRADER / "source"
 MPSPEC = SOURCE / "mpspec" / "tools" / "mpspec"
 RUBRIC = SOURCE / "rubric.toml"
 HEADER = Path("include") / "mp" / "process.hpp"
-HEADERS = (".hpp", ".h", ".hh", ".hxx", ".ipp", ".tpp")
+HEADERS = (".hpp", ".h", ".hh", ".hxx", ".ipp", ".tpp", ".inc")
 # What archivers and desktops add around a student's files: not the student's folder.
 NOISE = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini")
 # Gradescope's documented keys (specs page): anything else the grade writes is kept under
