@@ -92,6 +92,21 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(argued("equivalent: fd 0 is stdin"), "equivalent")
         self.assertEqual(argued("unreachable here: the pipe fallback"), "unreachable")
 
+    def test_a_rerun_keeps_each_mutant_apart_even_where_lines_repeat(self):
+        mutants = enumerate_mutants(REFERENCE, FORK_PATH)
+        self.assertLess(len({m.key for m in mutants}), len(mutants))  # identical lines exist
+        outcomes = [Outcome(m, "killed" if i % 2 else "survived", [f"c{i}"])
+                    for i, m in enumerate(mutants)]
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "mutants.json"
+            path.write_text(report.as_json(outcomes), encoding="utf-8")
+            kept = report.load_outcomes(path, mutants)
+        self.assertEqual(len(kept), len(mutants))
+        for o in outcomes:
+            back = kept[report.ident(o.mutant)]
+            self.assertEqual((back.mutant, back.status, back.killed_by),
+                             (o.mutant, o.status, o.killed_by))
+
     def test_the_readme_quotes_the_committed_report(self):
         text = (ROOT / "conformance/mutants/report.md").read_text(encoding="utf-8")
         killed, counted = re.search(r"(\d+) killed of (\d+) that count", text).groups()

@@ -50,7 +50,8 @@ def main(argv):
     for o in kept.values():  # a survivor argued since keeps its run, with its argument
         if o.status == "survived" and o.mutant.key in equivalent:
             o.status = argued(equivalent[o.mutant.key])
-    todo = [m for m in mutants if m.key not in kept or kept[m.key].status == "survived"]
+    todo = [m for m in mutants if report.ident(m) not in kept
+            or kept[report.ident(m)].status == "survived"]
     campaign = Campaign(impl, Path(args.out), cases=args.case)
     print(f"mpspec mutate: {len(todo)} mutants of {impl} to run"
           + (f" ({len(mutants) - len(todo)} kept from {args.rerun})" if kept else "")
@@ -58,10 +59,10 @@ def main(argv):
     baseline = campaign.prepare()
     for i, m in enumerate(todo, 1):
         o = campaign.try_mutant(m, equivalent)
-        kept[m.key] = o
+        kept[report.ident(m)] = o
         print(f"[{i}/{len(todo)}] {o.status:<10} {m.name}  {', '.join(o.killed_by[:3])}",
               flush=True)
-    outcomes = [kept[m.key] for m in mutants if m.key in kept]
+    outcomes = [kept[report.ident(m)] for m in mutants if report.ident(m) in kept]
     out = Path(args.out)
     (out / "report.md").write_text(report.markdown(outcomes, impl, baseline), encoding="utf-8")
     (out / "mutants.json").write_text(report.as_json(outcomes), encoding="utf-8")

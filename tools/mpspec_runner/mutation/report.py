@@ -19,15 +19,21 @@ def load_equivalent(path=EQUIVALENT):
     return dict(tomllib.loads(Path(path).read_text(encoding="utf-8")).get("equivalent", {}))
 
 
+def ident(mutant):
+    """One mutant among all: its key (what equivalent.toml names; two identical lines of a
+    file share it) and its name (file, line and change; two changes of one line share it)."""
+    return mutant.name, mutant.key
+
+
 def load_outcomes(path, mutants):
-    """{key: Outcome} of a previous campaign's mutants.json, for the mutants still there (a
-    key names one changed line; two mutants of identical lines share it and one outcome)."""
-    by_key = {m.key: m for m in mutants}
+    """{ident: Outcome} of a previous campaign's mutants.json, for the mutants still there."""
+    by_ident = {ident(m): m for m in mutants}
     found = {}
     for entry in json.loads(Path(path).read_text(encoding="utf-8")):
-        if entry["key"] in by_key:
-            found[entry["key"]] = Outcome(by_key[entry["key"]], entry["status"],
-                                          entry.get("killed_by", []), entry.get("seconds", 0.0))
+        at = (f"{entry['file']}:{entry['line']} {entry['change']}", entry["key"])
+        if at in by_ident:
+            found[at] = Outcome(by_ident[at], entry["status"], entry.get("killed_by", []),
+                                entry.get("seconds", 0.0))
     return found
 
 
