@@ -91,17 +91,10 @@ def symptom(result):
     seen = witness.get("processes")
     if seen is not None and result.case.data.get("targets") and len(seen) <= 1:
         return "no-child"
-    if witness and played_main(Kernel(witness), obs.trace if obs else []):
-        return "child-runs-main"
-    if witness and child_wrote(Kernel(witness), [s["text"] for s in main_lines(
-            result.case, after_start=False) if s["text"] not in child_prints(result.case)]):
-        return "unflushed-copy"
-    if witness and ran_main_code(result.case, Kernel(witness)):
-        return "child-runs-main"
-    if witness and unasked_signal(result.case, Kernel(witness)):
-        return "unasked-signal"
-    if witness and unasked_error(result.case, Kernel(witness)):
-        return "child-error"
+    if witness:
+        key = kernel_symptom(result.case, Kernel(witness), obs.trace if obs else [])
+        if key:
+            return key
     if obs is not None and checks and all(STDOUT_CHECK.match(c.name) for c in checks) \
             and missing_child_line(result.case, obs.stdout):
         return "child-output"
@@ -136,6 +129,7 @@ def target_steps(case):
 
 
 def line_patterns(texts):
+    """Each line template as a pattern: its fixed parts in order, anything in its holes."""
     return [re.compile(".*".join(re.escape(p) for p in PLACEHOLDER.split(t))) for t in texts]
 
 
@@ -164,12 +158,19 @@ def main_lines(case, after_start):
     return found
 
 
-def child_wrote(kernel, texts):
-    """Whether a process other than the main program wrote a line matching one of `texts`."""
-    patterns = line_patterns(texts)
-    by_child = b"".join(data for pid, fd, data in kernel.writes
-                        if fd == 1 and pid is not None and pid != kernel.driver)
-    return any(any(p.fullmatch(line) for p in patterns) for line in lines(by_child))
+def child_lines(kernel):
+    """The lines processes other than the main program wrote to stdout."""
+    return lines(b"".join(data for pid, fd, data in kernel.writes
+                          if fd == 1 and pid is not None and pid != kernel.driver))
+
+
+def child_wrote(written, steps, theirs, unless=()):
+    """Whether a child wrote a line of one of `steps` (main program print steps whose text no
+    target prints: `theirs`) that matches none of the templates `unless`."""
+    mine = line_patterns([s["text"] for s in steps if s["text"] not in theirs])
+    others = line_patterns(unless)
+    return any(any(p.fullmatch(line) for p in mine) and not any(p.fullmatch(line) for p in others)
+               for line in written)
 
 
 def played_main(kernel, trace):
@@ -179,19 +180,28 @@ def played_main(kernel, trace):
                in (None, kernel.driver) for ev in trace or [])
 
 
-def ran_main_code(case, kernel):
-    """Whether a child printed a line only the main program prints after its last start, or
-    started processes when no target starts any."""
-    # The main program's own lines after its first start (a line printed before it is the
-    # buffer a fork copies: unflushed-copy), and what its exit handlers print.
-    main_only = [s["text"] for s in main_lines(case, after_start=True)]
-    theirs = line_patterns(child_prints(case))
-    mine = [p for p, t in zip(line_patterns(main_only), main_only) if t not in child_prints(case)]
-    by_child = b"".join(data for pid, fd, data in kernel.writes
-                        if fd == 1 and pid is not None and pid != kernel.driver)
-    for line in lines(by_child):
-        if any(p.fullmatch(line) for p in mine) and not any(p.fullmatch(line) for p in theirs):
-            return True
+def kernel_symptom(case, kernel, trace):
+    """The cause the kernel's record shows, or None: a child playing the main program's steps,
+    then what children wrote, then how they ended."""
+    if played_main(kernel, trace):
+        return "child-runs-main"
+    theirs = child_prints(case)
+    written = child_lines(kernel)
+    if child_wrote(written, main_lines(case, after_start=False), theirs):
+        return "unflushed-copy"
+    # After the last start, a line a target's template also matches may be the target's own.
+    if child_wrote(written, main_lines(case, after_start=True), theirs, unless=theirs) \
+            or started_unasked(case, kernel):
+        return "child-runs-main"
+    if unasked_signal(case, kernel):
+        return "unasked-signal"
+    if unasked_error(case, kernel):
+        return "child-error"
+    return None
+
+
+def started_unasked(case, kernel):
+    """Whether a child has children of its own when no target starts any."""
     if any(s.get("do") == "start" for s in target_steps(case)):
         return False
     children = {pid for pid, info in kernel.procs.items() if info.get("parent") == kernel.driver}
@@ -233,26 +243,16 @@ def unasked_error(case, kernel):
 
 def child_prints(case):
     """The templates of the lines the case's targets print to stdout (children's lines)."""
-    found = []
-
-    def walk(steps):
-        for step in steps:
-            # guard and catch_errors print their text to stdout too
-            if (step.get("do") in ("print", "guard", "catch_errors")
-                    and step.get("stream", "stdout") == "stdout"):
-                found.append(step["text"])
-            walk(step.get("steps", []))
-
-    for target in case.data.get("targets", {}).values():
-        walk(target.get("steps", []))
-    return found
+    # guard and catch_errors print their text to stdout too
+    return [s["text"] for s in target_steps(case)
+            if s.get("do") in ("print", "guard", "catch_errors")
+            and s.get("stream", "stdout") == "stdout"]
 
 
 def missing_child_line(case, stdout):
     """Whether some line a target prints (its fixed parts in order, whatever fills its
     placeholders) was never printed: a wrong name still prints its line, lost output not."""
-    patterns = [re.compile(".*".join(re.escape(p) for p in PLACEHOLDER.split(t)))
-                for t in child_prints(case)]
+    patterns = line_patterns(child_prints(case))
     return any(not any(p.fullmatch(line) for line in stdout) for p in patterns)
 
 

@@ -49,19 +49,18 @@ def feedback(g, rubric):
         for section, (earned, most, passed, n) in by_section(g).items():
             out.append(f"| {section} | {earned:.1f} / {most:.1f} | {passed} / {n} |")
         out.append("")
-    bad = failed(g)
+    bad, numbers = failed(g), hidden_numbers(g)
     if bad:
-        out += first_screen(g, bad)
+        out += first_screen(g, bad, numbers)
         out += ["<details><summary>The likely causes, and every failed claim in full with the "
                 "command that replays it</summary>", "", *likely_causes(g), "## Failed claims", "",
                 "Each block says what the specification claims, where it comes from, what was "
                 "expected and what your implementation did, and the command that reproduces it "
                 "on your machine. " + REPRODUCE_NOTE.format(unit=g.unit), ""]
-        numbers = hidden_numbers(g)
         for r in in_report_order(bad):
             out += claim_block(r, numbers)
         out += ["</details>", ""]
-    return "\n".join(out + tail(g, rubric))
+    return "\n".join(out + tail(g, rubric, numbers))
 
 
 def first_failure(g, bad):
@@ -73,9 +72,10 @@ def first_failure(g, bad):
     return in_report_order(bad)[0]
 
 
-def first_screen(g, bad):
-    """The first failed claim in full, then one line per other failed claim, then the causes."""
-    first, numbers = first_failure(g, bad), hidden_numbers(g)
+def first_screen(g, bad, numbers):
+    """The first failed claim in full, then one line per other failed claim (the likely
+    causes go under the fold)."""
+    first = first_failure(g, bad)
     out = ["## The first failed claim", "",
            *claim_block(first, numbers, FIRST_DETAILS, FIRST_TREE)]
     others = [r for r in in_report_order(bad) if r is not first]
@@ -126,9 +126,9 @@ def claim_block(r, numbers, most_lines=None, most_tree=None):
          "it saw):", "", *fenced(cut_short(r.tree, most_tree)), ""] if r.tree else [])
 
 
-def tail(g, rubric):
+def tail(g, rubric, numbers):
     """The sanitizer's reports, the compiler's warnings and the penalties."""
-    out, numbers = [], hidden_numbers(g)
+    out = []
     if g.sanitizer:
         out += ["## AddressSanitizer / UndefinedBehaviorSanitizer", "",
                 "The cases ran again with a sanitizer build; these reports point at memory errors "
