@@ -28,7 +28,8 @@ from pathlib import Path
 
 from ..checkout import REFERENCE, ROOT, SPEC, shared_file
 from ..grading.rubric import load_rubric
-from .sources import CHECKS, Refused, export, parse, shipped_files
+from ..spec import cases
+from .sources import CHECKS, Refused, export, parse
 
 OUT = Path("out") / "export" / "student-kit"
 MARK = ".mpspec-student-kit"  # what makes DIR a kit, which a new export replaces
@@ -96,12 +97,13 @@ def count_files(folder):
 
 
 def hidden_case_files(rubric):
-    """The spec's files of the cases the rubric hides (by id), relative to the checkout."""
+    """The spec's case files of the cases the rubric hides (by id), relative to the
+    checkout."""
     hidden = set(rubric["hidden"].get("cases", []))
     found = []
-    for path in sorted(SPEC.rglob("*.toml")):
+    for path in cases.discover([SPEC]):
         try:
-            case_id = tomllib.loads(path.read_text(encoding="utf-8")).get("id")
+            case_id = cases.load(path).id
         except tomllib.TOMLDecodeError:
             continue  # the lint says what is wrong with it; it is no hidden case
         if case_id in hidden:
@@ -109,9 +111,10 @@ def hidden_case_files(rubric):
     return found
 
 
-def kit_files(root, rubric):
+def kit_files(files, rubric):
+    """Of the files every export ships, those a student may have."""
     hidden = set(hidden_case_files(rubric))
-    return [n for n in shipped_files(root)
+    return [n for n in files
             if not n.startswith(KIT_LEFT_OUT) and n not in hidden and n != "spec/rubric.toml"]
 
 
@@ -154,7 +157,7 @@ def starter_header(api_text):
 def write_kit(out, root, files, rubric_path):
     """Writes the kit to a folder beside `out`, checks it, then puts it in place."""
     rubric = load_rubric(rubric_path)
-    files = kit_files(root, rubric)
+    files = kit_files(files, rubric)
     api = shared_file("API.md")
     seed = shared_file("seed")
     if api is None or seed is None:
