@@ -28,7 +28,8 @@ and checks the grade against what its sample.toml says.
 - `record = "ADAPTER"` (a replayer): the test plays every case on ADAPTER first and writes
   each passing run (events, output, exit status) into the sample's src/recorded.inc, a
   table its forgery replays;
-- --full-marks: the submission must score max_score (the reference);
+- --full-marks: the submission must score max_score, with no sanitizer report and no
+  flag (the reference);
 - --repeat N: N gradings give the same score and the same failed cases;
 - always: no process of the grading is left afterwards, and no IPC object or shared file
   owned by a grading's user.
@@ -288,6 +289,8 @@ def main(argv):
             problems.append(f"expected full marks, got {g['score']}/{g['max_score']}: {g['failed']}")
         if args.full_marks and g["sanitizer"]:
             problems.append(f"sanitizer reports on a correct submission: {g['sanitizer']}")
+        if args.full_marks and g["flagged"]:
+            problems.append(f"a correct submission was flagged: {g['flagged']}")
         if meta.get("build") == "fails":
             if g["score"] != 0 or "does not build" not in g["problem"]:
                 problems.append(f"expected a build failure graded 0, got {g}")

@@ -91,11 +91,23 @@ class HarnessReferencesTest(unittest.TestCase):
             src.mkdir()
             (src / "start.cpp").write_text('void f() {\n  setenv("MPSPEC_TRACE_FD", "9", 1);\n}\n')
             self.assertEqual(unpack.harness_references(tmp),
-                             ['src/start.cpp:2: setenv("MPSPEC_TRACE_FD", "9", 1);'])
+                             ["src/start.cpp:2: names 'MPSPEC_': "
+                              'setenv("MPSPEC_TRACE_FD", "9", 1);'])
+
+    def test_a_file_the_build_includes_is_read_wherever_it_is(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "src").mkdir()
+            (Path(tmp) / "extra").mkdir()
+            (Path(tmp) / "src" / "start.cpp").write_text('#include "../extra/hide.py"\n')
+            (Path(tmp) / "extra" / "hide.py").write_text('const char* v = "mpspec";\n')
+            (Path(tmp) / "extra" / "unused.py").write_text('import mpspec\n')
+            self.assertEqual(unpack.harness_references(tmp),
+                             ["extra/hide.py:1: names 'mpspec': const char* v = \"mpspec\";"])
 
     def test_the_reference_is_not(self):
-        self.assertEqual(unpack.harness_references(Path(unpack.__file__).parents[2] /
-                                                   "reference" / "src"), [])
+        # Its examples/check_example.py imports the harness, but the build never reads it.
+        self.assertEqual(unpack.harness_references(Path(unpack.__file__).parents[3] /
+                                                   "reference"), [])
 
 
 if __name__ == "__main__":

@@ -103,14 +103,43 @@ SUSPICIOUS = ("MPSPEC_", "mpspec", "trace.jsonl", "scenario.json", "report.json"
 
 
 def harness_references(impl_dir):
-    """'file:line: text' for every line of the implementation that names the harness."""
-    found = []
-    for f in sorted(p for p in Path(impl_dir).rglob("*") if p.is_file()):
+    """'file:line: names "WORD": text' for every line of what the build compiles that names
+    the harness: the files under include/ and src/, and any file they #include by a quoted
+    path (transitively). An example or a test beside them is not compiled, so it may use the
+    harness freely (the reference's examples/check_example.py does)."""
+    root = Path(impl_dir).resolve()
+    queue = sorted(p for d in ("include", "src") if (root / d).is_dir()
+                   for p in (root / d).rglob("*") if p.is_file())
+    seen, found = set(queue), []
+    while queue:
+        f = queue.pop(0)
         try:
             lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             continue
         for n, line in enumerate(lines, 1):
-            if any(word in line for word in SUSPICIOUS):
-                found.append(f"{f.relative_to(impl_dir)}:{n}: {line.strip()[:160]}")
+            words = [word for word in SUSPICIOUS if word in line]
+            if words:
+                found.append(f"{f.relative_to(root)}:{n}: names {words[0]!r}: {line.strip()[:160]}")
+            for target in included(line, f, root):
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
     return found
+
+
+def included(line, f, root):
+    """The files inside `root` that a quoted #include on `line` of file `f` may name (the
+    compiler looks beside `f`, then in include/ and src/)."""
+    text = line.strip()
+    if not text.startswith("#") or "include" not in text or '"' not in text:
+        return []
+    name = text.split('"')[1] if text.count('"') >= 2 else ""
+    if not name:
+        return []
+    hits = []
+    for base in (f.parent, root / "include", root / "src"):
+        target = (base / name).resolve()
+        if target.is_relative_to(root) and target.is_file():
+            hits.append(target)
+    return hits
