@@ -243,7 +243,9 @@ def set_up(args):
     signal.signal(signal.SIGTERM, lambda *_: None)  # the runner stops us with SIGKILL only
     if args.cgroup:
         join_cgroup(args.cgroup)
-    if args.private_tmp:
+    # Only in the run's own namespaces (--mount-proc brings a mount namespace): anywhere
+    # else the mounts would hide the machine's /tmp from everyone (run by hand, they did).
+    if args.private_tmp and namespace:
         private_tmp(args.private_tmp)
     return namespace
 
