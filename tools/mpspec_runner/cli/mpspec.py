@@ -34,7 +34,7 @@ from pathlib import Path
 from ..checkout import DRIVERS, ROOT
 from ..matrix.results import merge
 from ..matrix.write import write
-from . import coverage, export, grade, mutate
+from . import bench_grading, coverage, export, grade, mutate
 
 PACKAGES = ROOT / "tools" / "debian-packages.txt"
 
@@ -157,7 +157,7 @@ def cmd_matrix(args: argparse.Namespace) -> None:
     # One runner per interpreter, since --python applies to every cpython-* adapter of a run;
     # the oracle stays the machine's python3 whatever --python is.
     main = [*REFERENCE_ADAPTERS, *CPYTHON_ADAPTERS,
-            *([] if args.no_alternatives else alternatives())]
+            *(alternatives() if args.all else [])]
     groups = [([a for n in main for a in ("--adapter", n)], out / "results-main.json")]
     for python in [*args.python, *(pyenv_pythons() if args.all_pyenv else [])]:
         version = python_label(python)
@@ -208,6 +208,8 @@ def cmd_test(args: argparse.Namespace) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
+    if args.rest[:1] == ["grading"]:
+        sys.exit(bench_grading.main(args.rest[1:]))
     run([sys.executable, str(ROOT / "tools" / "bench_report.py"), *args.rest])
 
 
@@ -219,8 +221,9 @@ def matrix_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--impl", action="append", default=[], metavar="DIR",
                    help="add a column for an implementation directory (a student's, in the "
                         "layout of shared/API.md), built against the C++ driver; repeatable")
-    p.add_argument("--no-alternatives", action="store_true",
-                   help="leave out PyPy, billiard and multiprocess")
+    p.add_argument("--all", action="store_true",
+                   help="add the alternatives' columns: PyPy, billiard and multiprocess, each "
+                        "with the three start methods (about 45 minutes more on 2 cores)")
     p.add_argument("--out", default="out/matrix", help="where the matrix goes (default out/matrix)")
 
 
@@ -269,8 +272,9 @@ def main() -> None:
     p.add_argument("--preset", default="default", choices=["default", "debug", "asan"])
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("bench", help="run the benchmarks and write the report; other options "
-                                      "go to tools/bench_report.py (--profile, --impl, ...)")
+    p = sub.add_parser("bench", add_help=False, help="run the benchmarks and write the report; other options "
+                                      "go to tools/bench_report.py (--profile, --impl, ...); "
+                                      "`bench grading` times the grader, CTest and the main job")
     p.set_defaults(func=cmd_bench)
 
     # The bench command passes what it does not know to bench_report.py; the others reject it.

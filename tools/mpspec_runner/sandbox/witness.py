@@ -34,7 +34,6 @@ This module runs inside the reaper, which imports it as a top-level module (no p
 import base64
 import ctypes
 import os
-import platform
 import signal
 import struct
 import time
@@ -56,6 +55,7 @@ WALL = 0x40000000  # __WALL: threads and non-children (tracees) too
 # arguments, the word of its return value)
 REGISTERS = {"x86_64": (27, (14, 13, 12), 10), "aarch64": (34, (0, 1, 2), 0)}
 IOV_MAX = 1024  # iovecs of one writev
+MACHINE = seccomp.MACHINE
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.ptrace.restype = ctypes.c_long
@@ -115,7 +115,7 @@ def resume(pid, sig=0, request=PTRACE_CONT):
 
 def registers(pid):
     """The stopped thread's general registers (NT_PRSTATUS), as unsigned words."""
-    words = REGISTERS[platform.machine()][0]
+    words = REGISTERS[MACHINE][0]
     regs = (ctypes.c_uint64 * words)()
     iov = IOVec(ctypes.addressof(regs), ctypes.sizeof(regs))
     ptrace(PTRACE_GETREGSET, pid, NT_PRSTATUS, ctypes.addressof(iov))
@@ -125,12 +125,12 @@ def registers(pid):
 def call_arguments(pid):
     """The first three arguments of the system call the thread is stopped in."""
     regs = registers(pid)
-    return [regs[i] for i in REGISTERS[platform.machine()][1]]
+    return [regs[i] for i in REGISTERS[MACHINE][1]]
 
 
 def call_result(pid):
     """The return value of the system call the thread is stopped after (negative: -errno)."""
-    value = registers(pid)[REGISTERS[platform.machine()][2]]
+    value = registers(pid)[REGISTERS[MACHINE][2]]
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
