@@ -20,6 +20,8 @@ and checks the grade against what its sample.toml says.
 - `headline = "KEY"`: feedback.md opens with that likely cause (it may cover only some of the
   failed cases); every sample with failures states one, but forgers (`no_better_than`);
 - always: feedback.md has at most 80 lines before its first fold (one bug, one screen);
+- `sanitizer = "TEXT"` (a defect only the sanitizer run sees): graded with the sanitizer
+  run, which must report TEXT, and feedback.md shows it;
 - `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
   root-only file PATH while grading, and no report may hold it;
 - `feedback_lacks = "..."`: feedback.md never says it (what a leak would print);
@@ -264,6 +266,21 @@ def recorded(sub, meta):
         yield impl
 
 
+def sanitizer_found(meta, g, feedback):
+    """A sample whose bug only the sanitizer run sees: graded with it, the grade holds its
+    report and feedback.md shows it. (What it costs is the rubric's: spec/rubric.toml's
+    penalty is 0, and the penalty's arithmetic is test_grade.py's.)"""
+    wanted = meta.get("sanitizer")
+    if not wanted:
+        return []
+    problems = []
+    if not any(wanted in report for _, report in g["sanitizer"]):
+        problems.append(f"no sanitizer report {wanted!r}: {g['sanitizer']}")
+    if wanted not in feedback:
+        problems.append(f"feedback.md does not show the sanitizer's report {wanted!r}")
+    return problems
+
+
 def main(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("submission")
@@ -278,7 +295,7 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="mpspec-grade-test-") as out, secret(meta) as token, \
             recorded(sub, meta) as sub:
         for _ in range(args.repeat):
-            g = grade(sub, out, args.sanitize)
+            g = grade(sub, out, args.sanitize or "sanitizer" in meta)
             if g.get("harness"):
                 sys.exit(f"FAIL: the grader could not grade (a harness fault):\n{g['harness']}")
             seen.add((g["score"], tuple(g["failed"])))
@@ -314,6 +331,7 @@ def main(argv):
                 problems.append(f"feedback.md does not name: {missing}")
             if expected and g["score"] >= g["max_score"]:
                 problems.append("a buggy sample scored full marks")
+        problems += sanitizer_found(meta, g, feedback)
         if meta.get("feedback_mentions", "") not in feedback:
             problems.append(f"feedback.md does not say {meta['feedback_mentions']!r}")
         problems += opening_cause(meta, g, feedback) + markup(meta, feedback)
