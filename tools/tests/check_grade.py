@@ -266,6 +266,18 @@ def recorded(sub, meta):
         yield impl
 
 
+def full_marks(g):
+    """A correct submission (the reference): full marks, no sanitizer report, no flag."""
+    problems = []
+    if g["score"] != g["max_score"] or g["failed"]:
+        problems.append(f"expected full marks, got {g['score']}/{g['max_score']}: {g['failed']}")
+    if g["sanitizer"]:
+        problems.append(f"sanitizer reports on a correct submission: {g['sanitizer']}")
+    if g["flagged"]:
+        problems.append(f"a correct submission was flagged: {g['flagged']}")
+    return problems
+
+
 def sanitizer_found(meta, g, feedback):
     """A sample whose bug only the sanitizer run sees: graded with it, the grade holds its
     report and feedback.md shows it. (What it costs is the rubric's: spec/rubric.toml's
@@ -302,12 +314,8 @@ def main(argv):
             feedback = (Path(out) / g["name"] / "feedback.md").read_text()
         if len(seen) > 1:
             problems.append(f"{args.repeat} gradings differ: {sorted(seen)}")
-        if args.full_marks and (g["score"] != g["max_score"] or g["failed"]):
-            problems.append(f"expected full marks, got {g['score']}/{g['max_score']}: {g['failed']}")
-        if args.full_marks and g["sanitizer"]:
-            problems.append(f"sanitizer reports on a correct submission: {g['sanitizer']}")
-        if args.full_marks and g["flagged"]:
-            problems.append(f"a correct submission was flagged: {g['flagged']}")
+        if args.full_marks:
+            problems += full_marks(g)
         if meta.get("build") == "fails":
             if g["score"] != 0 or "does not build" not in g["problem"]:
                 problems.append(f"expected a build failure graded 0, got {g}")
