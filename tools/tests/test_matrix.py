@@ -92,6 +92,26 @@ class MatrixTest(unittest.TestCase):
         self.assertIn("| `reference` |  | 1/3 | 1 | 1 |", rows)
         self.assertIn("| `cpython-fork` | multiprocessing on CPython 3.11.7 | 0/1 | 0 | 1 |", rows)
 
+    def test_the_totals_count_passes_expected_failures_and_failures_apart(self):
+        # (the page once counted an expected failure as passed: 87/87 for a column with 77)
+        md = self.md.read_text().splitlines()
+        self.assertIn("| **passed** | | 1/3 | 0/1 |", md)
+        self.assertIn("| **failed as expected** | | 1/3 | 0/1 |", md)
+        self.assertIn("| **failed** | | 1/3 | 1/1 |", md)
+        page = self.page.read_text()
+        self.assertIn('<tr><td class="case">passed</td><td></td><td>1/3</td><td>0/1</td></tr>',
+                      page)
+
+    def test_a_reason_shared_by_cases_is_written_once(self):
+        doc = copy.deepcopy(RESULTS)
+        doc["results"].append({"case": "b.three", "adapter": "cpython-fork", "verdict": "XFAIL",
+                               "reason": "lacks widgets", "details": "x"})
+        doc["results"].append({"case": "a.two", "adapter": "cpython-fork", "verdict": "XFAIL",
+                               "reason": "lacks widgets", "details": "x"})
+        text = markdown.markdown(doc)
+        self.assertEqual(text.count("lacks widgets"), 1)
+        self.assertIn("- xfail lacks widgets: `b.three`, `a.two`", text)
+
     def test_a_case_about_another_start_method_is_not_counted(self):
         doc = copy.deepcopy(RESULTS)
         doc["results"].append({"case": "a.two", "adapter": "cpython-fork",

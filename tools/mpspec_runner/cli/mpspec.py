@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 from ..checkout import DRIVERS, ROOT
+from ..matrix.markdown import summary
 from ..matrix.results import merge
 from ..matrix.write import write
 from . import bench_grading, coverage, export, grade, mutate
@@ -174,6 +175,7 @@ def cmd_matrix(args: argparse.Namespace) -> None:
     merged = merge([json.loads(r.read_text()) for _, r in groups if r.exists()])
     (out / "results.json").write_text(json.dumps(merged, indent=1))
     md, html = write(merged, out)
+    print("\n" + summary(merged), flush=True)
     say(f"matrix: {md} and {html}")
     if failed:
         say("matrix: some cases failed; their details are in the page and above")

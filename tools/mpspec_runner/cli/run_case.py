@@ -103,7 +103,7 @@ def main(argv):
     try:
         for adapter in adapters:
             results += run_cases(loaded, adapter, options, args.jobs,
-                                 on_result=lambda r: print(r.text, flush=True),
+                                 on_result=lambda r: print(shown(r, args.verbose), flush=True),
                                  stop_after=failures_limit(args.stop_after))
     except KeyboardInterrupt:
         print("mpspec: interrupted; every run under way was stopped and cleaned up",
@@ -192,20 +192,37 @@ def expectations_file(adapter, given):
     return expected_failures_file(adapter.name)
 
 
+def shown(result, verbose):
+    """What the terminal shows of a result: an expected failure in one line (its write-up is
+    in the matrix page; a run of every alternative printed thousands of lines of them)."""
+    if result.verdict == Verdict.XFAIL and not verbose:
+        return f"{result.text.splitlines()[0]}  expected: {result.reason}"
+    return result.text
+
+
 def print_totals(results, many):
     count = {v: sum(1 for r in results if r.verdict == v) for v in Verdict}
-    if count[Verdict.OPTIONAL] or many:
+    adapters = list(dict.fromkeys(r.adapter for r in results))
+    if len(adapters) > 1:  # one adapter's weight means something; a sum of several, nothing
+        for name in adapters:
+            print(f"  {name}: " + totals_line([r for r in results if r.adapter == name]))
+    elif count[Verdict.OPTIONAL] or many:
         earned = sum(r.case.weight for r in results if r.verdict == Verdict.PASS)
         weight = sum(r.case.weight for r in results)
         print(f"weight {earned}/{weight}, {count[Verdict.OPTIONAL]} MAY cases not met "
               "(not failures)")
+    print(totals_line(results))
+
+
+def totals_line(results):
+    count = {v: sum(1 for r in results if r.verdict == v) for v in Verdict}
     xfail = f", {count[Verdict.XFAIL]} failed as expected" if count[Verdict.XFAIL] else ""
     harness = (f", {count[Verdict.HARNESS]} not judged (harness faults)"
                if count[Verdict.HARNESS] else "")
     other = (f", {count[Verdict.NOT_APPLICABLE]} not for this start method"
              if count[Verdict.NOT_APPLICABLE] else "")
     failed = sum(1 for r in results if r.verdict.is_failure)
-    print(f"{count[Verdict.PASS]} passed, {failed} failed{xfail}{harness}{other}")
+    return f"{count[Verdict.PASS]} passed, {failed} failed{xfail}{harness}{other}"
 
 
 def build_impl(given, name):

@@ -1,5 +1,5 @@
 """The matrix as Markdown (matrix.md), and the per-adapter summary the README shows."""
-from .results import (SYMBOL, counted, differences, legend, sections, table, title,
+from .results import (SYMBOL, differences, legend, sections, table, title,
                       versions)
 
 
@@ -17,14 +17,17 @@ def markdown(results):
         for c in group:
             row = [SYMBOL[cells.get((c["id"], n), {}).get("verdict")] for n in names]
             out.append(f"| `{c['id']}` | {c.get('level', '')} | " + " | ".join(row) + " |")
-    out.append("| **passed** | | " + " | ".join(
-        f"{totals[n]['passed']}/{totals[n]['run']}" for n in names) + " |")
+    for key, label_ in (("passed", "passed"), ("expected", "failed as expected"),
+                        ("failed", "failed")):
+        out.append(f"| **{label_}** | | " + " | ".join(
+            f"{totals[n][key]}/{totals[n]['run']}" for n in names) + " |")
     out.append("| **weight** | | " + " | ".join(
         f"{totals[n]['earned']}/{totals[n]['weight']}" for n in names) + " |")
     out += ["", "## What differs, and why", ""]
     for name, rows in differences(results).items():
         out += [f"### {name}" + (f" ({label[name]})" if label.get(name) else ""), ""]
-        out += [f"- `{case}` ({SYMBOL[verdict]}): {why}" for case, verdict, why in rows] + [""]
+        out += [f"- {SYMBOL[verdict]} {why}: " + ", ".join(f"`{case}`" for case in ids)
+                for why, verdict, ids in rows] + [""]
     return "\n".join(out)
 
 
@@ -36,9 +39,7 @@ def summary(results):
     out = ["| adapter | implementation | passed | expected failures | other failures |",
            "| --- | --- | --- | --- | --- |"]
     for n in names:
-        mine = [r["verdict"] for r in counted(results, n)]
-        xfail = mine.count("XFAIL")
-        other = sum(1 for v in mine if v not in ("PASS", "OPTIONAL", "XFAIL"))
-        out.append(f"| `{n}` | {label.get(n) or ''} | {totals[n]['passed'] - xfail}/"
-                   f"{totals[n]['run']} | {xfail} | {other} |")
+        t = totals[n]
+        out.append(f"| `{n}` | {label.get(n) or ''} | {t['passed']}/{t['run']} | "
+                   f"{t['expected']} | {t['failed']} |")
     return "\n".join(out) + "\n"

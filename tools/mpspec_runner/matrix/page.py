@@ -9,9 +9,11 @@ from .results import MEANING, SYMBOL, differences, legend, sections, table, titl
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.4em;margin:0 0 .2em} .meta{color:#666;margin-bottom:1em}
+.frame{overflow:auto;max-height:80vh;max-width:100%;border:1px solid #ddd}
 table{border-collapse:collapse} th,td{border:1px solid #ddd;padding:3px 8px;text-align:center}
-thead th{position:sticky;top:0;background:#f4f4f4;z-index:1}
-td.case{text-align:left;font-family:ui-monospace,monospace;cursor:help;white-space:nowrap}
+thead th{position:sticky;top:0;background:#f4f4f4;z-index:2}
+td.case{text-align:left;font-family:ui-monospace,monospace;cursor:help;white-space:nowrap;
+position:sticky;left:0;background:#fff;z-index:1} thead th:first-child{left:0;z-index:3}
 tr.section td{background:#eef2f8;font-weight:600;text-align:left}
 td.PASS{background:#dff3e0;color:#1b5e20} td.FAIL,td.XPASS{background:#fbdcdc;color:#b71c1c}
 td.TIMEOUT{background:#fde8c8;color:#8a4b00} td.ERROR{background:#f3d0f0;color:#6a1b6a}
@@ -65,14 +67,18 @@ def page(results):
             rows.append(f'<tr class="row" data-claim="{e(hover)}"><td class="case" '
                         f'title="{e(hover)}">{e(c["id"])}</td><td>{e(c.get("level", ""))}</td>'
                         + "".join(tds) + "</tr>")
-    foot = ("<tr><td>passed</td><td></td>" + "".join(
-        f"<td>{totals[n]['passed']}/{totals[n]['run']}</td>" for n in names) + "</tr>"
-            "<tr><td>weight</td><td></td>" + "".join(
+    foot = "".join(
+        f"<tr><td class=\"case\">{label_}</td><td></td>" + "".join(
+            f"<td>{totals[n][key]}/{totals[n]['run']}</td>" for n in names) + "</tr>"
+        for key, label_ in (("passed", "passed"), ("expected", "failed as expected"),
+                            ("failed", "failed"))) + (
+            "<tr><td class=\"case\">weight</td><td></td>" + "".join(
         f"<td>{totals[n]['earned']}/{totals[n]['weight']}</td>" for n in names) + "</tr>")
     differs = "".join(
         f"<h3>{e(name)} <span class=\"version\">{e(label.get(name, ''))}</span></h3><ul>"
-        + "".join(f"<li><code>{e(case)}</code> ({e(SYMBOL[verdict])}): {e(why)}</li>"
-                  for case, verdict, why in rows) + "</ul>"
+        + "".join(f"<li>{e(SYMBOL[verdict])} {e(why)}: "
+                  + ", ".join(f"<code>{e(case)}</code>" for case in ids) + "</li>"
+                  for why, verdict, ids in rows) + "</ul>"
         for name, rows in differences(results).items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>mpspec conformance matrix</title>
@@ -83,8 +89,8 @@ isolation: {e(str(results.get('isolation')))} Â· {len(results['cases'])} cases Â
 click a failed cell for its output</div>
 <p class="meta">Legend: {e(legend())}</p>
 <input id="filter" placeholder="filter cases by id or claim">
-<table><thead><tr><th>case</th><th>level</th>{head}</tr></thead>
-<tbody>{''.join(rows)}</tbody><tfoot>{foot}</tfoot></table>
+<div class="frame"><table><thead><tr><th>case</th><th>level</th>{head}</tr></thead>
+<tbody>{''.join(rows)}</tbody><tfoot>{foot}</tfoot></table></div>
 <h2>What differs, and why</h2>{differs or '<p>Nothing: every column passes every case.</p>'}
 <h2>Failures</h2>{''.join(details) or '<p>None.</p>'}
 <script>{SCRIPT}</script>

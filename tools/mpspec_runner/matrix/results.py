@@ -7,7 +7,6 @@ from ..judge import verdict
 
 SYMBOL = {**verdict.SYMBOL, None: " "}
 MEANING = {**verdict.MEANING, None: "not run"}
-OK = tuple(v for v in verdict.Verdict if not v.is_failure)
 
 
 def merge(results_list):
@@ -34,14 +33,19 @@ def counted(results, name):
 
 
 def table(results):
-    """{(case id, adapter): result}, the adapters' names, and per adapter its totals."""
+    """{(case id, adapter): result}, the adapters' names, and per adapter its totals: cases
+    passed (a MAY case not met among them: not a failure), failed as its list expects, and
+    failed otherwise, apart (an expected failure is no pass)."""
     cells = {(r["case"], r["adapter"]): r for r in results["results"]}
     names = [a["name"] for a in results["adapters"]]
     weight = {c["id"]: c.get("weight", 1) for c in results["cases"]}
     totals = {}
     for name in names:
         mine = counted(results, name)
-        totals[name] = {"passed": sum(r["verdict"] in OK for r in mine), "run": len(mine),
+        kinds = [verdict.Verdict(r["verdict"]) for r in mine]
+        totals[name] = {"passed": sum(v.earns_credit for v in kinds),
+                        "expected": kinds.count(verdict.Verdict.XFAIL),
+                        "failed": sum(v.is_failure for v in kinds), "run": len(mine),
                         "earned": sum(weight.get(r["case"], 0) for r in mine if r["verdict"] == "PASS"),
                         "weight": sum(weight.get(r["case"], 0) for r in mine)}
     return cells, names, totals
@@ -67,14 +71,16 @@ def versions(results):
 
 
 def differences(results):
-    """{adapter: [(case id, why)]} for every case an adapter did not pass: the listed reason
-    of an expected failure, else the first line of what went wrong."""
+    """{adapter: [(why, verdict, [case ids])]} for every case an adapter did not pass, the
+    cases of one reason together (a reason is written once, not once per case): the listed
+    reason of an expected failure, else the first line of what went wrong."""
     out = {}
     for r in results["results"]:
-        if r["verdict"] not in ("PASS", "OPTIONAL"):
+        if r["verdict"] not in ("PASS", "OPTIONAL", "NOT_APPLICABLE"):
             why = r.get("reason") or r.get("summary") or MEANING.get(r["verdict"], r["verdict"])
-            out.setdefault(r["adapter"], []).append((r["case"], r["verdict"], why))
-    return out
+            out.setdefault(r["adapter"], {}).setdefault((why, r["verdict"]), []).append(r["case"])
+    return {adapter: [(why, v, ids) for (why, v), ids in reasons.items()]
+            for adapter, reasons in out.items()}
 
 
 def legend():
