@@ -119,6 +119,13 @@ class MatrixTest(unittest.TestCase):
         rows = markdown.summary(doc).splitlines()
         self.assertIn("| `cpython-fork` | multiprocessing on CPython 3.11.7 | 0/1 | 0 | 1 |", rows)
 
+    def test_a_unit_measured_again_during_the_run_is_shown_as_a_range(self):
+        self.assertIn("1 time unit = 0.140 s", self.md.read_text())
+        doc = copy.deepcopy(RESULTS)
+        doc["adapters"][0]["unit"], doc["adapters"][1]["unit"] = 0.98, 0.14
+        self.assertEqual(results.unit_text(doc),
+                         "0.140 s to 0.980 s (measured again during the run)")
+
     def test_merge_appends_adapters_and_keeps_cases_once(self):
         merged = results.merge([RESULTS, RESULTS])
         self.assertEqual(len(merged["adapters"]), 4)

@@ -4,6 +4,8 @@ import argparse
 import json
 import os
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..checkout import DRIVERS, ROOT, SPEC
@@ -61,6 +63,10 @@ def parse(argv):
     return ap.parse_args(argv)
 
 
+REMEASURE_AFTER = 120  # s: a column that starts later than this after the last measurement
+#                        measures the time unit again
+
+
 def failures_limit(most):
     """run_cases's stop_after for --stop-after N: a reason once N cases have failed."""
     if not most:
@@ -99,9 +105,16 @@ def main(argv):
     print(f"mpspec: {len(loaded)} cases, adapters {', '.join(a.name for a in adapters)}, "
           f"1 unit = {options.unit:.3f} s, isolation {isolation()}, {args.jobs} jobs",
           flush=True)
-    results = []
+    results, units, measured = [], {}, time.monotonic()
     try:
         for adapter in adapters:
+            if units and time.monotonic() - measured > REMEASURE_AFTER:
+                # A unit measured under a load that has gone would slow every later column
+                # (one run kept a 0.98 s unit for 25 minutes): each long stretch measures anew.
+                options, measured = replace(options, unit=calibrate(args.python)), time.monotonic()
+                print(f"mpspec: 1 unit = {options.unit:.3f} s from {adapter.name} on "
+                      "(measured again)", flush=True)
+            units[adapter.name] = options.unit
             results += run_cases(loaded, adapter, options, args.jobs,
                                  on_result=lambda r: print(shown(r, args.verbose), flush=True),
                                  stop_after=failures_limit(args.stop_after))
@@ -110,7 +123,7 @@ def main(argv):
               file=sys.stderr)
         return 130
     if args.results:
-        document = results_document(loaded, adapters, results, options.unit, args.python)
+        document = results_document(loaded, adapters, results, units, args.python)
         Path(args.results).write_text(json.dumps(document, indent=1), encoding="utf-8")
     print_totals(results, many=len(adapters) > 1 or len(loaded) > 1)
     return 1 if any(r.verdict.is_failure for r in results) else 0

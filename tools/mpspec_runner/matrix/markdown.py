@@ -1,13 +1,13 @@
 """The matrix as Markdown (matrix.md), and the per-adapter summary the README shows."""
 from .results import (SYMBOL, differences, legend, sections, table, title,
-                      versions)
+                      unit_text, versions)
 
 
 def markdown(results):
     cells, names, totals = table(results)
     label = versions(results)
     out = ["# mpspec conformance matrix", "",
-           f"{results.get('date') or ''} · 1 time unit = {results.get('unit')} s · "
+           f"{results.get('date') or ''} · 1 time unit = {unit_text(results)} · "
            f"isolation: {results.get('isolation')}", "", "Legend: " + legend(), "",
            "Columns: " + "; ".join(f"`{n}` = {label[n]}" for n in names if label.get(n)), "",
            "| case | level | " + " | ".join(names) + " |",

@@ -3,7 +3,8 @@ manner of the Test262 and web-platform-tests dashboards: the claim on hover, a f
 output on click."""
 import html
 
-from .results import MEANING, SYMBOL, differences, legend, sections, table, title, versions
+from .results import (MEANING, SYMBOL, differences, legend, sections, table, title,
+                      unit_text, versions)
 
 
 STYLE = """
@@ -84,7 +85,7 @@ def page(results):
 <html lang="en"><head><meta charset="utf-8"><title>mpspec conformance matrix</title>
 <style>{STYLE}</style></head><body>
 <h1>mpspec conformance matrix</h1>
-<div class="meta">{e(str(results.get('date') or ''))} · 1 time unit = {e(str(results.get('unit')))} s ·
+<div class="meta">{e(str(results.get('date') or ''))} · 1 time unit = {e(unit_text(results))} ·
 isolation: {e(str(results.get('isolation')))} · {len(results['cases'])} cases · hover a case for its claim;
 click a failed cell for its output</div>
 <p class="meta">Legend: {e(legend())}</p>

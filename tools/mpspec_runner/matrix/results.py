@@ -83,5 +83,17 @@ def differences(results):
             for adapter, reasons in out.items()}
 
 
+def unit_text(results):
+    """The time unit the cases ran at: '0.150 s', or a range where it was measured again
+    during the run (each column's is in results["adapters"])."""
+    units = sorted({a["unit"] for a in results["adapters"] if a.get("unit")}
+                   or ({results["unit"]} if results.get("unit") else set()))
+    if not units:
+        return "unknown"
+    if len(units) == 1:
+        return f"{units[0]:.3f} s"
+    return f"{units[0]:.3f} s to {units[-1]:.3f} s (measured again during the run)"
+
+
 def legend():
     return ", ".join(f"{SYMBOL[k]} {MEANING[k]}" for k in SYMBOL if k)
