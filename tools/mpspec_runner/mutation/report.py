@@ -27,13 +27,14 @@ def ident(mutant):
 
 def load_outcomes(path, mutants):
     """{ident: Outcome} of a previous campaign's mutants.json, for the mutants still there."""
-    by_ident = {ident(m): m for m in mutants}
+    # An entry holds the fields of as_json, not the name: matched field by field.
+    by_fields = {(m.file, m.line, m.describe, m.key): m for m in mutants}
     found = {}
     for entry in json.loads(Path(path).read_text(encoding="utf-8")):
-        at = (f"{entry['file']}:{entry['line']} {entry['change']}", entry["key"])
-        if at in by_ident:
-            found[at] = Outcome(by_ident[at], entry["status"], entry.get("killed_by", []),
-                                entry.get("seconds", 0.0))
+        m = by_fields.get((entry["file"], entry["line"], entry["change"], entry["key"]))
+        if m is not None:
+            found[ident(m)] = Outcome(m, entry["status"], entry.get("killed_by", []),
+                                      entry.get("seconds", 0.0))
     return found
 
 
