@@ -2,5 +2,5 @@
 `export`), and `tools/run_case.py` (`run_case`). Each only reads arguments, calls the
 packages below and prints.
 
-May import: checkout, spec, sandbox, judge, run, grading, matrix, exports, mutation.
+May import: checkout, spec, sandbox, judge, run, grading, matrix, exports, mutation, programs, book.
 """

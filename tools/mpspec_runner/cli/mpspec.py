@@ -15,6 +15,10 @@
   tools/mpspec export   write an autograder bundle for Gradescope or PrairieLearn
   tools/mpspec coverage clauses of API.md and the seed to the cases that test them, and the
                         clauses no case tests (spec/clauses.toml)
+  tools/mpspec program  a case as a standalone C++ program (only mp/process.hpp) and its
+                        Python twin; --check builds, runs and judges every one
+  tools/mpspec book     the spec as a static site (out/book/): every case with its programs,
+                        expectations and verdicts, the clause index, the samples, the docs
   tools/mpspec mutate   mutants of an implementation, each run on every case: which the suite
                         kills, which survive (out/mutate/report.md)
   tools/mpspec bench    run the benchmarks and write the report (tools/bench_report.py)
@@ -35,7 +39,7 @@ from ..checkout import DRIVERS, ROOT
 from ..matrix.markdown import summary
 from ..matrix.results import merge
 from ..matrix.write import write
-from . import bench_grading, coverage, export, grade, mutate
+from . import bench_grading, book, coverage, export, grade, mutate, program
 
 PACKAGES = ROOT / "tools" / "debian-packages.txt"
 
@@ -182,20 +186,19 @@ def cmd_matrix(args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
-def cmd_grade(args: argparse.Namespace) -> None:
-    sys.exit(grade.main(args.rest))
+# Commands with options of their own: what follows the command's name goes to its main().
+PASSED_ON = {
+    "grade": (grade.main, "grade student submissions"),
+    "export": (export.main, "write an autograder for Gradescope or PrairieLearn, or a student kit"),
+    "coverage": (coverage.main, "clauses of API.md and the seed to the cases that test them"),
+    "program": (program.main, "a case as a standalone C++ program and its Python twin"),
+    "book": (book.main, "write the spec as a book: out/book/"),
+    "mutate": (mutate.main, "measure the suite by the mutants of an implementation it kills"),
+}
 
 
-def cmd_export(args: argparse.Namespace) -> None:
-    sys.exit(export.main(args.rest))
-
-
-def cmd_coverage(args: argparse.Namespace) -> None:
-    sys.exit(coverage.main(args.rest))
-
-
-def cmd_mutate(args: argparse.Namespace) -> None:
-    sys.exit(mutate.main(args.rest))
+def passed_on(args: argparse.Namespace) -> None:
+    sys.exit(PASSED_ON[args.command][0](args.rest))
 
 
 def cmd_test(args: argparse.Namespace) -> None:
@@ -243,24 +246,9 @@ def main() -> None:
     matrix_options(p)
     p.set_defaults(func=cmd_matrix)
 
-    p = sub.add_parser("grade", add_help=False,
-                       help="grade student submissions (tools/mpspec grade --help)")
-    p.set_defaults(func=cmd_grade)
-
-    p = sub.add_parser("export", add_help=False,
-                       help="write an autograder for Gradescope or PrairieLearn "
-                            "(tools/mpspec export --help)")
-    p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("coverage", add_help=False,
-                       help="clauses of API.md and the seed to the cases that test them "
-                            "(tools/mpspec coverage --help)")
-    p.set_defaults(func=cmd_coverage)
-
-    p = sub.add_parser("mutate", add_help=False,
-                       help="measure the suite by the mutants of an implementation it kills "
-                            "(tools/mpspec mutate --help)")
-    p.set_defaults(func=cmd_mutate)
+    for name, (_, what) in PASSED_ON.items():
+        p = sub.add_parser(name, add_help=False, help=f"{what} (tools/mpspec {name} --help)")
+        p.set_defaults(func=passed_on)
 
     p = sub.add_parser("test", help="build and run every test (as CI does)")
     p.add_argument("--no-setup", action="store_true", help="skip the Debian package check")
@@ -281,7 +269,7 @@ def main() -> None:
 
     # The bench command passes what it does not know to bench_report.py; the others reject it.
     args, rest = parser.parse_known_args()
-    if rest and args.command not in ("bench", "grade", "export", "coverage", "mutate"):
+    if rest and args.command != "bench" and args.command not in PASSED_ON:
         parser.error("unrecognized arguments: " + " ".join(rest))
     args.rest = rest
     args.func(args)

@@ -3,5 +3,5 @@ a user of its own (`build`, `workspace`), its cases run and scored with the rubr
 (`submission`, `rubric`, `sanitizer`), a batch of them (`batch`, `names`), and the reports
 each grade gets (`reports/`).
 
-May import: checkout, spec, sandbox, judge, run.
+May import: checkout, spec, sandbox, judge, run, programs.
 """

@@ -3,6 +3,7 @@ first failed claim in full and the others a line each, the likely causes; then, 
 each failed claim with what was expected and observed and the command that reproduces it;
 sanitizer reports and compiler warnings."""
 from ...judge import causes
+from ...programs import cpp
 from .safe import fenced, inline
 from .tally import by_section, cause_groups, cause_lines, failed, hidden_numbers, in_report_order
 
@@ -123,7 +124,18 @@ def claim_block(r, numbers, most_lines=None, most_tree=None):
             + (f", the seed's `{d['example']}`" if d.get("example") else ""),
             f"- **Case file**: `{r.case.rel}`", "", *fenced(details), ""] + (
         ["What the processes did (the kernel's record; times in units from the first birth "
-         "it saw):", "", *fenced(cut_short(r.tree, most_tree)), ""] if r.tree else [])
+         "it saw):", "", *fenced(cut_short(r.tree, most_tree)), ""] if r.tree else []) + (
+        as_program(r.case))
+
+
+def as_program(case):
+    """The case as a standalone C++ program, folded: what a student compiles with their own
+    library to watch the behaviour without the harness (a visible case's only)."""
+    return ["<details><summary>This case as a program of its own, to build with your library "
+            "(<code>g++ -std=c++20 -I include case.cpp src/*.cpp -o case && ./case</code>); "
+            "its CPython twin: <code>tools/mpspec program " + case.id + " --python</code> "
+            "(in your kit, <code>mpspec/tools/mpspec</code>)</summary>", "",
+            *fenced(cpp.write(case).rstrip("\n").split("\n")), "", "</details>", ""]
 
 
 def tail(g, rubric, numbers):
