@@ -110,8 +110,8 @@ class ReportTest(unittest.TestCase):
     def test_the_readme_quotes_the_committed_report(self):
         text = (ROOT / "conformance/mutants/report.md").read_text(encoding="utf-8")
         killed, counted = re.search(r"(\d+) killed of (\d+) that count", text).groups()
-        readme = (ROOT / "README.md").read_text(encoding="utf-8")
-        self.assertIn(f"{killed} of {counted}\nmutants that count killed", readme)
+        readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+        self.assertIn(f"{killed} of {counted} mutants that count killed", readme)
         self.assertRegex(text, r"^316 mutants:|\n316 mutants:")
 
     def test_the_equivalent_file_names_real_mutants(self):

@@ -10,10 +10,18 @@ from .markdown import to_html
 # (page, title, Markdown file of the checkout)
 DOCS = [
     ("doc-readme.html", "The front page (README)", "README.md"),
-    ("doc-grading.html", "Grading: the grader, its sandbox and threat model, the exports", "tools/mpspec_runner/README.md"),
+    ("doc-grading.html", "Instructors: grading, the sandbox and its threat model, the exports",
+     "tools/mpspec_runner/grading/README.md"),
+    ("doc-suite.html", "The conformance suite: the matrix, CTest labels, verdicts, coverage, mutants",
+     "conformance/README.md"),
     ("doc-cases.html", "Writing a case", "spec/README.md"),
     ("doc-protocol.html", "Writing an adapter: the driver protocol", "conformance/PROTOCOL.md"),
-    ("doc-python-drivers.html", "The Python drivers and the alternatives", "conformance/drivers/cpython/README.md"),
+    ("doc-python-drivers.html", "The Python drivers and the alternatives",
+     "conformance/drivers/cpython/README.md"),
+    ("doc-reference.html", "The reference implementation: using it, and its design", "reference/README.md"),
+    ("doc-performance.html", "Performance: the benchmarks", "bench/README.md"),
+    ("doc-harness.html", "The harness: how a case becomes a verdict, a grade, a matrix and a book",
+     "tools/mpspec_runner/README.md"),
 ]
 
 

@@ -35,6 +35,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..book.build import build as build_book
 from ..checkout import DRIVERS, ROOT
 from ..matrix.markdown import summary
 from ..matrix.results import merge
@@ -181,6 +182,9 @@ def cmd_matrix(args: argparse.Namespace) -> None:
     md, html = write(merged, out)
     print("\n" + summary(merged), flush=True)
     say(f"matrix: {md} and {html}")
+    pages, broken = build_book(out.parent / "book", out / "results.json")
+    say(f"book: {out.parent / 'book' / 'index.html'} ({len(pages)} pages"
+        + (f"; {len(broken)} broken links: tools/mpspec book names them)" if broken else ")"))
     if failed:
         say("matrix: some cases failed; their details are in the page and above")
         sys.exit(1)

@@ -206,10 +206,13 @@ def expectations_file(adapter, given):
 
 
 def shown(result, verbose):
-    """What the terminal shows of a result: an expected failure in one line (its write-up is
-    in the matrix page; a run of every alternative printed thousands of lines of them)."""
+    """What the terminal shows of a result: an expected failure, or a case about another start
+    method, in one line (the write-up is in the matrix page; a run of every alternative
+    printed thousands of lines of them)."""
     if result.verdict == Verdict.XFAIL and not verbose:
         return f"{result.text.splitlines()[0]}  expected: {result.reason}"
+    if result.verdict == Verdict.NOT_APPLICABLE and not verbose:
+        return f"{result.text.splitlines()[0]}  (the case is about another start method)"
     return result.text
 
 

@@ -6,7 +6,10 @@ are written into it, so it builds with nothing but the library under test:
     g++ -std=c++20 -I include case.cpp src/*.cpp -o case && ./case [fork|spawn|forkserver]
 """
 import json
+import shutil
+import subprocess
 
+from ..checkout import ROOT
 from .shape import Shape, ident, parts
 
 SIGNALS = {"SIGTERM", "SIGKILL", "SIGSEGV", "SIGABRT", "SIGINT", "SIGUSR1"}
@@ -23,7 +26,23 @@ inline double unit() {
   return given != nullptr ? std::atof(given) : 0.1;
 }
 
-inline void sleep_units(double n) { std::this_thread::sleep_for(std::chrono::duration<double>(n * unit())); }
+// First in main(): where a spawned child runs its target (mp::freeze_support), then the
+// start method named on the command line, if the library has start methods.
+inline void use_start_method(int argc, char** argv) {
+#ifdef MP_HAS_START_METHODS
+  mp::freeze_support();
+  const std::string method = argc > 1 ? argv[1] : "fork";
+  mp::set_start_method(method == "spawn"        ? mp::StartMethod::spawn
+                       : method == "forkserver" ? mp::StartMethod::forkserver
+                                                : mp::StartMethod::fork);
+#else
+  static_cast<void>(argc), static_cast<void>(argv);
+#endif
+}
+
+inline void sleep_units(double n) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(n * unit()));
+}
 '''
 
 SHOW = r'''
@@ -524,6 +543,7 @@ class Writer:
         case, shape = self.case, self.shape
         d = case.data
         self.emit(0, f"// {case.id} ({d.get('section')}, {d.get('level')}): {d.get('claim')}")
+        self.emit(0, "//")
         self.emit(0, f"// From {case.rel}; build it with your library, e.g.")
         self.emit(0, "//   g++ -std=c++20 -I include case.cpp src/*.cpp -o case && ./case [fork|spawn|forkserver]")
         self.emit(0, "// Lines \"=> label = value\" on stderr are the results the case checks.")
@@ -542,7 +562,9 @@ class Writer:
         for key in HELPERS:
             if key in wanted:
                 self.lines += HELPERS[key].rstrip("\n").split("\n")
+        self.emit(0, "")
         self.body_start = len(self.lines)
+        self.emit(0, MARK)
         if shape.vars:
             self.emit(0, "")
             self.emit(0, "// The program's variables: each process has its own.")
@@ -554,13 +576,14 @@ class Writer:
             self.emit(0, "// Handles of the main program that its forked children use (their copies).")
             for name in sorted(shape.reached):
                 self.emit(0, f"std::optional<mp::Process> {ident(name)};")
-        self.emit(0, "")
-        for target in shape.targets:
-            if target not in shape.other_module:
-                self.emit(0, f"{self.signature(target)};")
-        self.emit(0, "")
-        self.emit(0, "}  // namespace")
+        if any(step["do"] == "create" for steps in shape.targets.values() for step in steps):
+            self.emit(0, "")  # a target that starts another names it before its definition
+            for target in shape.targets:
+                if target not in shape.other_module:
+                    self.emit(0, f"{self.signature(target)};")
         if shape.other_module:
+            self.emit(0, "")
+            self.emit(0, "}  // namespace")
             self.emit(0, "")
             self.emit(0, "// The suite keeps these targets in another translation unit (seed 10.4.2).")
             self.emit(0, "namespace other_module {")
@@ -568,11 +591,12 @@ class Writer:
                 if target in shape.other_module:
                     self.function(target)
             self.emit(0, "}  // namespace other_module")
-        self.emit(0, "")
-        self.emit(0, "namespace {")
+            self.emit(0, "")
+            self.emit(0, "namespace {")
         for target in shape.targets:
             if target not in shape.other_module:
                 self.function(target)
+        self.emit(0, "")
         self.emit(0, "}  // namespace")
         self.emit(0, "")
         self.main()
@@ -597,30 +621,37 @@ class Writer:
         self.current = "main"
         self.declared = [set()]
         self.emit(0, "int main(int argc, char** argv) {")
-        self.emit(1, "#ifdef MP_HAS_START_METHODS")
-        self.emit(1, "mp::freeze_support();  // a spawned child runs its target here")
-        self.emit(1, 'const std::string method = argc > 1 ? argv[1] : "fork";')
-        self.emit(1, "mp::set_start_method(method == \"spawn\" ? mp::StartMethod::spawn")
-        self.emit(1, "                     : method == \"forkserver\" ? mp::StartMethod::forkserver")
-        self.emit(1, "                                               : mp::StartMethod::fork);")
-        self.emit(1, "#else")
-        self.emit(1, "static_cast<void>(argc), static_cast<void>(argv);")
-        self.emit(1, "#endif")
+        self.emit(1, "use_start_method(argc, argv);  // fork, or the one named: spawn, forkserver")
         if self.shape.uses("reach", "await"):
             self.emit(1, "make_points_folder();")
         self.emit(0, "")
         self.steps(1, self.shape.main)
         self.emit(1, "return 0;")
         self.emit(0, "}")
-        # preprocessor lines are not indented
-        self.lines = [line.strip() if line.strip().startswith("#") else line for line in self.lines]
+
+
+MARK = "// The case itself."
 
 
 def write(case):
-    """The C++ program of `case`, as text."""
-    return "\n".join(sum(write_parts(case), [])) + "\n"
+    """The C++ program of `case`, as text, laid out by the project's .clang-format."""
+    head, body = write_parts(case)
+    return "\n".join(head + body) + "\n"
 
 
 def write_parts(case):
     """The program as ([lines of its headers and helpers], [lines of the case itself])."""
-    return Writer(case).write()
+    head, body = Writer(case).write()
+    lines = formatted("\n".join(head + body) + "\n").rstrip("\n").split("\n")
+    at = lines.index(MARK)
+    return lines[:at], lines[at:]
+
+
+def formatted(text):
+    """`text` as clang-format lays it out with the project's style; as it is without it."""
+    exe = shutil.which("clang-format")
+    if exe is None:
+        return text
+    r = subprocess.run([exe, f"--style=file:{ROOT / '.clang-format'}", "--assume-filename=case.cpp"],
+                       input=text, capture_output=True, text=True, check=False)
+    return r.stdout if r.returncode == 0 and r.stdout.strip() else text
