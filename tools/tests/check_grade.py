@@ -21,6 +21,9 @@ and checks the grade against what its sample.toml says.
   failed cases); every sample with failures states one, but forgers (`no_better_than`);
   a list of KEYs where which one the bug shows as depends on the time unit;
 - always: feedback.md has at most 80 lines before its first fold (one bug, one screen);
+- always: feedback.html draws a timeline for each failed claim (and CPython's beside the
+  first), and holds nothing the submission wrote unescaped (`forged`); the first sample of
+  each headline (by name) has its page rendered in headless Chromium, not blank;
 - `sanitizer = "TEXT"` (a defect only the sanitizer run sees): graded with the sanitizer
   run, which must report TEXT, and feedback.md shows it;
 - `secret = "PATH"` (a reader of root's files): the test writes a fresh token into the
@@ -51,6 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 # (the harness package beside this folder)
+from mpspec_runner.book import render  # noqa: E402
 from mpspec_runner.checkout import SAMPLES, SPEC  # noqa: E402
 from mpspec_runner.grading import samples  # noqa: E402
 from mpspec_runner.grading.folders import DRIVER_PREFIX  # noqa: E402
@@ -187,6 +191,39 @@ def headline(meta, g, feedback):
 
 
 FIRST_SCREEN = 80
+
+
+def timelines(meta, g, folder, sub):
+    """feedback.html: a timeline per failed claim, CPython's beside the first, nothing forged;
+    rendered in Chromium for the first sample (by name) of each headline."""
+    page = (folder / "feedback.html").read_text(encoding="utf-8")
+    problems = []
+    if g["failed"] and not meta.get("contained") and meta.get("build") != "fails":
+        drawn = page.count("what your processes did")
+        if drawn < 1:
+            problems.append("feedback.html draws no timeline")
+        if "what CPython" not in page:
+            problems.append("feedback.html draws no CPython run beside the first failed claim")
+    forged = meta.get("forged", "")
+    if forged and "<" in forged and forged in page:
+        problems.append(f"feedback.html holds {forged!r} unescaped")
+    if meta.get("headline") and first_of_headline(sub.name, meta["headline"]):
+        png = render.screenshot(folder / "feedback.html", folder / "feedback.png", 1200, 1200)
+        if render.is_blank(png):
+            problems.append("feedback.html renders blank in Chromium")
+    return problems
+
+
+def first_of_headline(name, headline):
+    """Whether sample `name` is the first, by name, whose sample.toml states `headline`."""
+    key = headline if isinstance(headline, str) else headline[0]
+    for folder in sorted(SAMPLES.iterdir()):
+        meta_file = folder / "sample.toml"
+        if meta_file.exists():
+            h = tomllib.loads(meta_file.read_text()).get("headline")
+            if h and (h if isinstance(h, str) else h[0]) == key:
+                return folder.name == name
+    return False
 
 
 def first_screen(feedback):
@@ -349,6 +386,7 @@ def main(argv):
         problems += opening_cause(meta, g, feedback) + markup(meta, feedback)
         problems += headline(meta, g, feedback) + first_screen(feedback)
         problems += no_better_than(meta, g)
+        problems += timelines(meta, g, Path(out) / g["name"], sub)
         problems += open_folders(g["name"], out)
         problems += leaked(token, g["name"], out)
     # The driver's folder is a marker no other test's processes carry (the submission's bare

@@ -2,8 +2,10 @@
 rendering, or a screenshot. The flags are the ones this machine's closed network needs: no
 background connections, no updates, a profile of its own each time."""
 import shutil
+import struct
 import subprocess
 import tempfile
+import zlib
 from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,3 +38,15 @@ def screenshot(page, png, width=1400, height=1000):
     if not Path(png).is_file():
         raise RuntimeError(f"chromium wrote no screenshot of {page}")
     return Path(png)
+
+
+def is_blank(png):
+    """True if a screenshot's pixels hold fewer than 16 distinct byte values (a page that
+    rendered nothing is one colour)."""
+    data, pos, idat = Path(png).read_bytes(), 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    return len(set(zlib.decompress(idat))) < 16

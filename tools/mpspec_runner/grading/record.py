@@ -17,6 +17,8 @@ class CaseResult:
     hidden: bool
     symptom: str = ""  # the key of its likely cause (causes.py), for a failed case
     tree: tuple = ()  # what its processes did, as the kernel saw it (judge/process_tree.py)
+    timeline: str = ""  # the same, drawn (judge/timeline.py): an SVG image
+    oracle_timeline: str = ""  # CPython's run of the case, drawn (the first failed claim only)
 
 
 @dataclass

@@ -4,7 +4,7 @@ import tomllib
 from pathlib import Path
 
 from ..checkout import SPEC
-from ..judge import causes, process_tree
+from ..judge import causes, process_tree, timeline
 from ..judge.verdict import Verdict
 from .record import CaseResult
 
@@ -51,7 +51,8 @@ def score(g, results, rubric):
         bad = not r.verdict.earns_credit
         g.results.append(CaseResult(r.case, r.verdict, most * credit(r, rubric), most, r.text,
                                     r.case.id in hidden, symptom(r) if bad else "",
-                                    tree(r, g.unit) if bad else ()))
+                                    tree(r, g.unit) if bad else (),
+                                    drawn(r, g.unit) if bad and r.case.id not in hidden else ""))
     g.score = sum(r.points for r in g.results)
 
 
@@ -63,6 +64,16 @@ def tree(result, unit):
         return tuple(process_tree.tree_lines(obs.report, obs.trace, unit)) if obs else ()
     except Exception:  # noqa: BLE001 - anything a hostile run's values provoke
         return ()
+
+
+def drawn(result, unit):
+    """The failed run as a timeline (SVG); "" for a record too odd to draw."""
+    obs = getattr(result, "observation", None)
+    try:
+        rows = timeline.lanes(obs.report, obs.trace, unit) if obs else []
+        return timeline.svg(rows, f"{result.case.id}: what your processes did (times in units)")
+    except Exception:  # noqa: BLE001 - anything a hostile run's values provoke
+        return ""
 
 
 def penalized(g, rubric):

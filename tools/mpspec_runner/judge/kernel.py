@@ -59,12 +59,13 @@ class Kernel:
             if isinstance(key, str) and key.isdigit() and isinstance(info, dict):
                 self.procs[int(key)] = info
         self.driver = pid_of(witness.get("driver"))
-        self.writes = []
+        self.writes, self.write_times = [], []  # (pid, fd, bytes); when each was written
         for w in witness.get("writes") or []:
             try:
                 self.writes.append((pid_of(w["pid"]), w["fd"], base64.b64decode(w["data"])))
-            except (KeyError, TypeError, ValueError, binascii.Error):
+            except (KeyError, TypeError, ValueError, binascii.Error, AttributeError):
                 continue
+            self.write_times.append(number(w.get("t")))
 
     def fact(self, pid, key):
         return number(self.procs.get(pid, {}).get(key))

@@ -5,11 +5,13 @@ The helpers a program needs (the result line, the suite's meeting points, a pidf
 are written into it, so it builds with nothing but the library under test:
     g++ -std=c++20 -I include case.cpp src/*.cpp -o case && ./case [fork|spawn|forkserver]
 """
+import functools
 import json
 import shutil
 import subprocess
 
 from ..checkout import ROOT
+from ..spec.cases import Case
 from .shape import Shape, ident, parts
 
 SIGNALS = {"SIGTERM", "SIGKILL", "SIGSEGV", "SIGABRT", "SIGINT", "SIGUSR1"}
@@ -521,13 +523,8 @@ class Writer:
             self.op(depth, step)
 
     def exit(self, depth, step):
-        if self.current == "main":
-            if "message" in step:
-                self.emit(depth, f"std::cerr << {quote(step['message'])} << '\\n';")
-                self.emit(depth, "std::exit(1);")
-            else:
-                self.emit(depth, f"std::exit({step.get('code', 0)});")
-        elif "message" in step:
+        """mp::exit, in a child and in the main program alike (API.md: sys.exit's twin)."""
+        if "message" in step:
             self.emit(depth, f"mp::exit({quote(step['message'])});")
         else:
             self.emit(depth, f"mp::exit({step.get('code', 0)});")
@@ -551,17 +548,7 @@ class Writer:
             self.emit(0, f"#include {h}" if h else "")
         self.emit(0, "")
         self.emit(0, "namespace {")
-        self.lines += PRELUDE.rstrip("\n").split("\n")
-        if shape.labels:
-            self.lines += SHOW.rstrip("\n").split("\n")
-        wanted = {k for k in HELPERS if k in shape.used}
-        if shape.uses("reach", "await"):
-            wanted.add("points")
-        if shape.unsendable:
-            wanted.add("unsendable")
-        for key in HELPERS:
-            if key in wanted:
-                self.lines += HELPERS[key].rstrip("\n").split("\n")
+        self.lines += self.helpers()
         self.emit(0, "")
         self.body_start = len(self.lines)
         self.emit(0, MARK)
@@ -602,6 +589,22 @@ class Writer:
         self.main()
         return self.lines[:self.body_start], self.lines[self.body_start:]
 
+    def helpers(self):
+        """The prelude, and the helpers the case's steps need."""
+        shape = self.shape
+        out = PRELUDE.rstrip("\n").split("\n")
+        if shape.labels:
+            out += SHOW.rstrip("\n").split("\n")
+        wanted = {k for k in HELPERS if k in shape.used}
+        if shape.uses("reach", "await"):
+            wanted.add("points")
+        if shape.unsendable:
+            wanted.add("unsendable")
+        for key in HELPERS:
+            if key in wanted:
+                out += HELPERS[key].rstrip("\n").split("\n")
+        return out
+
     def function(self, target):
         self.current = target
         self.declared = [set()]
@@ -641,10 +644,16 @@ def write(case):
 
 def write_parts(case):
     """The program as ([lines of its headers and helpers], [lines of the case itself])."""
-    head, body = Writer(case).write()
-    lines = formatted("\n".join(head + body) + "\n").rstrip("\n").split("\n")
+    lines = _laid_out(case.rel, json.dumps(case.data, sort_keys=True, default=str))
     at = lines.index(MARK)
-    return lines[:at], lines[at:]
+    return list(lines[:at]), list(lines[at:])
+
+
+@functools.lru_cache(maxsize=512)
+def _laid_out(rel, data):
+    """The formatted lines of a case's program, once per case (clang-format is a process)."""
+    head, body = Writer(Case(ROOT / rel, json.loads(data))).write()
+    return tuple(formatted("\n".join(head + body) + "\n").rstrip("\n").split("\n"))
 
 
 def formatted(text):

@@ -182,7 +182,7 @@ class Children:
         self.threads = set()  # tids of threads (tracing only)
         self.exec = []  # (pid, program) of every exec the reaper stopped
         self.forbidden = []  # (pid, call) of every system call the filter handed to us
-        self.writes = []  # (pid, fd, bytes) of every write to stdout or stderr, in order
+        self.writes = []  # (pid, fd, bytes, when) of every write to stdout or stderr, in order
         self.pending = {}  # tid -> (fd, bytes) of a write under way
         self.program = identity(program) if program else None
         self.locked, self.left = program is not None, most
@@ -273,7 +273,8 @@ class Children:
         if data and self.left > 0:
             data = data[:self.left]
             self.left -= len(data)
-            self.writes.append((tgid(tid) if tid in self.threads else tid, fd, data))
+            self.writes.append((tgid(tid) if tid in self.threads else tid, fd, data,
+                                time.monotonic()))
 
     def report(self):
         """The kernel's view for the judge: {pid: {parent, status, born, ending, ended}} of
@@ -287,8 +288,8 @@ class Children:
         return {"driver": self.driver, "processes": procs,
                 "exec": [{"pid": pid, "program": prog} for pid, prog in self.exec],
                 "forbidden": [{"pid": pid, "call": call} for pid, call in self.forbidden],
-                "writes": [{"pid": pid, "fd": fd, "data": base64.b64encode(data).decode()}
-                           for pid, fd, data in self.writes]}
+                "writes": [{"pid": pid, "fd": fd, "data": base64.b64encode(data).decode(),
+                            "t": when} for pid, fd, data, when in self.writes]}
 
 
 def identity(path):

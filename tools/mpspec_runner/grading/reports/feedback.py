@@ -51,6 +51,10 @@ def feedback(g, rubric):
             out.append(f"| {section} | {earned:.1f} / {most:.1f} | {passed} / {n} |")
         out.append("")
     bad, numbers = failed(g), hidden_numbers(g)
+    if any(not r.hidden for r in bad):
+        out += ["`feedback.html`, beside this file where you graded with `tools/mpspec grade` or "
+                "`./check`, draws what your processes did in each failed claim, and CPython's "
+                "run of the first beside it.", ""]
     if bad:
         out += first_screen(g, bad, numbers)
         out += ["<details><summary>The likely causes, and every failed claim in full with the "
