@@ -48,14 +48,24 @@ def how_it_ended(kernel, pid, zero, unit, main_end):
     return f"exited with {status}{when}"
 
 
-def tree_lines(report, trace, unit):
-    """The indented tree, one line per process, or [] when the run was not traced."""
+def record(report, trace):
+    """(the kernel's record, the trace's names of its pids, the time zero: the main program's
+    birth, or the first birth the kernel saw), or None when the run was not traced."""
     witness = (report or {}).get("witness")
     if not witness:
-        return []
-    kernel, labels = Kernel(witness), names(trace)
+        return None
+    kernel = Kernel(witness)
     born = [b for b in (kernel.fact(pid, "born") for pid in kernel.procs) if b is not None]
     zero = kernel.fact(kernel.driver, "born") or (min(born) if born else None)
+    return kernel, names(trace), zero
+
+
+def tree_lines(report, trace, unit):
+    """The indented tree, one line per process, or [] when the run was not traced."""
+    seen = record(report, trace)
+    if seen is None:
+        return []
+    kernel, labels, zero = seen
     main_end = kernel.fact(kernel.driver, "ending")
     below = {}
     for pid, info in sorted(kernel.procs.items()):

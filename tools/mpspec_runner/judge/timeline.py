@@ -7,8 +7,8 @@ import html
 import math
 import signal
 
-from .kernel import Kernel, pid_of
-from .process_tree import MOST_PROCESSES, label_of, names
+from .kernel import pid_of
+from .process_tree import MOST_PROCESSES, label_of, record
 
 # The axis's step in units: the first that draws the run in at most 8 steps.
 STEPS = [k * 10.0 ** e for e in range(-3, 4) for k in (1, 2, 5)]
@@ -19,14 +19,10 @@ WIDTH = 1000
 def lanes(report, trace, unit):
     """[{label, depth, born, ending, ended, status, writes: [(t, fd, line)]}], times in units
     from the main program's birth, in the tree's order; [] when the run was not traced."""
-    witness = (report or {}).get("witness")
-    if not witness:
+    seen = record(report, trace)
+    if seen is None or seen[2] is None:
         return []
-    kernel, labels = Kernel(witness), names(trace)
-    born = [b for b in (kernel.fact(pid, "born") for pid in kernel.procs) if b is not None]
-    zero = kernel.fact(kernel.driver, "born") or (min(born) if born else None)
-    if zero is None:
-        return []
+    kernel, labels, zero = seen
     unit = unit or 1.0
     at = {}  # pid -> [(t, fd, line)]
     for (pid, fd, data), t in zip(kernel.writes, kernel.write_times):

@@ -10,11 +10,10 @@ import os
 import re
 import signal
 import subprocess
-from pathlib import Path
 
+from ..sandbox.environment import clean_env
 from . import cpp, python
 from .cpp import HEADERS
-from ..sandbox.environment import clean_env
 from .judge import judge
 
 
@@ -98,8 +97,5 @@ def check_all(cases, commands, unit, jobs=4):
 
 
 def methods_of(case, wanted):
+    """The start methods of `wanted` the case is about (its start_methods, or all)."""
     return [m for m in wanted if m in case.data.get("start_methods", wanted)]
-
-
-def folder_of(path):
-    return Path(path).resolve()

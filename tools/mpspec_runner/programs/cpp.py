@@ -14,8 +14,6 @@ from ..checkout import ROOT
 from ..spec.cases import Case
 from .shape import Shape, ident, parts
 
-SIGNALS = {"SIGTERM", "SIGKILL", "SIGSEGV", "SIGABRT", "SIGINT", "SIGUSR1"}
-
 HEADERS = ["<fcntl.h>", "<poll.h>", "<sys/syscall.h>", "<sys/wait.h>", "<unistd.h>", "",
            "<algorithm>", "<chrono>", "<csignal>", "<cstdlib>", "<filesystem>", "<iostream>",
            "<optional>", "<sstream>", "<stdexcept>", "<string>", "<thread>", "<vector>", "",
@@ -237,9 +235,6 @@ struct Opaque {};
 ''',
 }
 
-OP_TYPES = {"name": "std::string", "daemon": "bool", "pid": "std::optional<pid_t>",
-            "exitcode": "std::optional<int>", "is_alive": "bool", "sentinel": "int",
-            "repr": "std::string", "str": "std::string"}
 VOID_OPS = {"start", "join", "terminate", "kill", "close", "set_name", "set_daemon"}
 
 
@@ -483,7 +478,7 @@ class Writer:
 
     def step(self, depth, step):
         do = step["do"]
-        if do in ("print",):
+        if do == "print":
             out = "std::cerr" if step.get("stream") == "stderr" else "std::cout"
             self.emit(depth, f"{out} << {self.stream_text(step['text'])} << '\\n';")
         elif do == "flush":

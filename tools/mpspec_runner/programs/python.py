@@ -206,7 +206,7 @@ class Writer:
             attr = "name" if do == "set_name" else "daemon"
             self.emit(depth, f"{self.handle(step['p'])}.{attr} = {literal(step['value'])}")
         elif step.get("p") == "parent":
-            self.emit(depth, f"if mp.parent_process() is not None:")
+            self.emit(depth, "if mp.parent_process() is not None:")
             self.emit(depth + 1, self.op_expr(step))
         else:
             self.emit(depth, expr)
