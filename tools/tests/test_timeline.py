@@ -4,7 +4,9 @@ import base64
 import unittest
 
 from mpspec_runner.grading.record import CaseResult, Grade
+from mpspec_runner.exports.prairielearn.grader import test as prairielearn_test
 from mpspec_runner.grading.reports.feedback_html import feedback_html
+from mpspec_runner.grading.reports.results_json import gradescope
 from mpspec_runner.judge.timeline import lanes, svg
 from mpspec_runner.judge.verdict import Verdict
 from mpspec_runner.spec.cases import Case
@@ -65,6 +67,23 @@ class FeedbackPageTest(unittest.TestCase):
         self.assertIn("The same case on CPython", page)
         self.assertNotIn("secret claim", page)
         self.assertNotIn("<svg>h</svg>", page)
+
+
+class ExportedPictureTest(unittest.TestCase):
+    def test_failed_claims_carry_their_picture_as_html_and_prairielearn_keeps_the_text(self):
+        g = Grade(name="s", source="x", score=0.0, max_score=100.0)
+        for i in range(12):
+            case = Case(f"c{i}.toml", {"id": f"c.{i:02}", "claim": "c", "section": "10.4.1"})
+            g.results.append(CaseResult(case, Verdict.FAIL, 0.0, 5.0, "saw a <b> line", False,
+                                        "", (), "<svg>x</svg>"))
+        doc = gradescope(g)
+        drawn = [t for t in doc["tests"] if t.get("output_format") == "html"]
+        self.assertEqual(len(drawn), 10)
+        self.assertIn("<pre>saw a &lt;b&gt; line</pre>", drawn[0]["output"])
+        self.assertIn("data:image/svg+xml;base64," + base64.b64encode(b"<svg>x</svg>").decode(),
+                      drawn[0]["output"])
+        self.assertEqual(prairielearn_test(drawn[0])["output"], "saw a <b> line")
+        self.assertEqual(prairielearn_test(doc["tests"][11])["output"], "saw a <b> line")
 
 
 if __name__ == "__main__":

@@ -117,9 +117,12 @@ def test(entry):
                 "max_points": entry.get("max_score", 0.0),
                 "message": "passed" if passed else "failed", "output": ""}
     case_id, _, claim = name.partition(": ")
+    extra = entry.get("extra_data")
+    output = (extra.get("text", "") if entry.get("output_format") == "html" and isinstance(extra, dict)
+              else entry.get("output", ""))  # PrairieLearn shows a test's output as text
     return {"name": case_id, "description": claim, "points": entry.get("score", 0.0),
             "max_points": entry.get("max_score", 0.0),
-            "message": "passed" if passed else "failed", "output": entry.get("output", "")}
+            "message": "passed" if passed else "failed", "output": output}
 
 
 def penalty(tests, score):
