@@ -20,6 +20,8 @@ table{border-collapse:collapse;margin:.5em 0} th,td{border:1px solid #ddd;paddin
 th{background:#f4f4f4}
 .PASS{color:#1b5e20} .FAIL,.XPASS,.TIMEOUT,.ERROR{color:#b71c1c;font-weight:600} .XFAIL,.OPTIONAL,.NOT_APPLICABLE,.UNSUPPORTED{color:#555}
 .note{color:#555;font-size:.92em} .uncovered{color:#8a4b00}
+.frame{overflow:auto;max-height:80vh} .frame th{position:sticky;top:0;z-index:2}
+.frame td:first-child{white-space:nowrap;position:sticky;left:0;background:#fff;z-index:1}
 """
 
 

@@ -18,7 +18,7 @@ def contents(cases, results, docs):
     counts = {}
     for c in cases:
         counts[c.data.get("section")] = counts.get(c.data.get("section"), 0) + 1
-    sections = "".join(f'<li><a href="{file_of(s)}">{esc(s)} {esc(t) if s != "beyond" else ""}'
+    sections = "".join(f'<li><a href="{file_of(s)}">{esc(t if s == "beyond" else s + " " + t)}'
                        f'</a> ({counts.get(s, 0)} cases)</li>' for s, t in SECTIONS.items())
     ran = (f"The verdicts are the matrix run of {esc(results.get('date'))}."
            if results else "No matrix run yet: <code>tools/mpspec run</code> adds the verdicts.")
@@ -72,7 +72,7 @@ def matrix_page(results, section_of):
                    for t in (totals[n] for n in names))
     return page("Matrix", f"""<h1>The matrix</h1><p>Run of {esc(results.get('date'))}. Each
 cell says its verdict in words; a case's page has each column's first failed check.</p>
-<div style="overflow:auto;max-height:80vh"><table><tr><th>case</th>{head}</tr>{''.join(rows)}
+<div class="frame"><table><tr><th>case</th>{head}</tr>{''.join(rows)}
 <tr><th>totals</th>{foot}</tr></table></div>""")
 
 

@@ -73,7 +73,14 @@ You write `mp::Process`, the C++ form of Python's `multiprocessing.Process`, as
 3. Grade it: `./check`. It builds your library, runs every case of this kit on it
    as the course's grader does (same rubric, same sandbox, same feedback), and
    writes `out/check/`: `feedback.md` opens with what failed and why, with the
-   command that replays a single case.
+   command that replays a single case; `feedback.html` draws what your processes
+   did in each failed case.
+4. Watch a case without the grader: `python3 mpspec/tools/mpspec program ID` prints
+   the case as a short C++ program using only `mp/process.hpp` (`--python`: the same
+   program with CPython's multiprocessing); build it with your library, e.g.
+   `g++ -std=c++20 -I submission/include case.cpp submission/src/*.cpp -o case`.
+   `python3 mpspec/tools/mpspec program --check --impl submission` builds, runs and
+   judges every case's program.
 
 `./check -k ID` runs only the cases whose id contains ID; `./check --no-sanitize`
 skips the second, sanitized build. The course may grade with cases this kit does
