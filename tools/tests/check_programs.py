@@ -36,7 +36,7 @@ SAMPLES_SEEN = {
 
 def reference_runs(cases, folder, args, unit):
     exe, complaint = check.build_cpp(cases, folder, args.cxx, REFERENCE / "include",
-                                     [Path(args.library).resolve()])
+                                     [Path(args.library).resolve()], strict=True)
     if exe is None:
         return [f"the C++ programs do not build against the reference:\n{complaint}"]
 
