@@ -44,6 +44,10 @@ class TimelineTest(unittest.TestCase):
         self.assertEqual(picture.count("<svg"), 1)
         self.assertEqual(picture.count("</svg>"), 1)
 
+    def test_a_lone_main_program_born_before_the_tracing_is_drawn_from_its_first_fact(self):
+        rows = lanes(report({"2": {"status": 0, "ending": 5.0, "ended": 5.5}}, [(2, 1, "x", 4.0)]), [], 1)
+        self.assertEqual([(r["label"], r["born"], r["ended"]) for r in rows], [("main", 0.0, 1.5)])
+
     def test_an_untraced_or_odd_record_draws_nothing(self):
         self.assertEqual(lanes({}, [], 1), [])
         self.assertEqual(svg([], "t"), "")

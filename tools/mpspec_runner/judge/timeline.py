@@ -20,9 +20,15 @@ def lanes(report, trace, unit):
     """[{label, depth, born, ending, ended, status, writes: [(t, fd, line)]}], times in units
     from the main program's birth, in the tree's order; [] when the run was not traced."""
     seen = record(report, trace)
-    if seen is None or seen[2] is None:
+    if seen is None:
         return []
     kernel, labels, zero = seen
+    if zero is None:  # no birth was seen (one process, born before the tracing): its first fact
+        times = [kernel.fact(pid, key) for pid in kernel.procs for key in ("ending", "ended")]
+        times = [t for t in times + kernel.write_times if t is not None]
+        if not times:
+            return []
+        zero = min(times)
     unit = unit or 1.0
     at = {}  # pid -> [(t, fd, line)]
     for (pid, fd, data), t in zip(kernel.writes, kernel.write_times):
