@@ -9,7 +9,11 @@ ORACLE = DRIVERS / "cpython" / "cpython-fork"
 
 
 def oracle_timeline(case, unit):
-    """The case's run on CPython with fork, as a timeline (SVG); "" if it cannot be drawn."""
+    """The case's run on CPython with fork, as a timeline (SVG); "" if it cannot be drawn, or
+    for a case of the long timeout class (many processes, many units: a traced CPython run of
+    it takes as long as the case allows, and a picture of it would be cut short anyway)."""
+    if case.data.get("timeout_class") == "long":
+        return ""
     try:
         obs = play(case, ORACLE, unit, None, Sandbox(witness=True, start_method="fork"))
         rows = timeline.lanes(obs.report, obs.trace, unit)

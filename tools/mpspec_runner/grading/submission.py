@@ -99,7 +99,8 @@ def build_and_run(g, ws, rubric, loaded, opts, progress):
     shown = [r for r in failed(g) if not r.hidden]
     if shown:
         first = first_failure(g, shown)
-        first.oracle_timeline = oracle_timeline(first.case, g.unit)
+        with phase(g, "oracle"):
+            first.oracle_timeline = oracle_timeline(first.case, g.unit)
     g.verdicts = results_document(loaded, [Adapter(g.name, driver)], results,
                                        options.unit)
     g.flags += tampered(results)

@@ -12,8 +12,9 @@ from .process_tree import MOST_PROCESSES, label_of, record
 
 # The axis's step in units: the first that draws the run in at most 8 steps.
 STEPS = [k * 10.0 ** e for e in range(-3, 4) for k in (1, 2, 5)]
-LANE, LEFT, RIGHT, TOP = 26, 250, 170, 34  # pixels: a lane, the labels, how each ended, top
-WIDTH = 1000
+LANE, LEFT, RIGHT, TOP = 26, 330, 170, 34  # pixels: a lane, the labels, how each ended, top
+WIDTH = 1060
+LABEL = 44  # characters of a lane's label before it is cut short
 
 
 def lanes(report, trace, unit):
@@ -98,8 +99,9 @@ def svg(rows, title):
         x1 = LEFT + last * scale
         killed = r["status"] is not None and r["status"] < 0
         colour = "#c62828" if killed or r["status"] is None else "#37474f"
-        parts.append(f'<text x="{4 + 12 * r["depth"]}" y="{y + 4:.1f}">'
-                     f'{e(r["label"][:34])} ({r["pid"]})</text>')
+        label = r["label"] if len(r["label"]) <= LABEL else r["label"][:LABEL - 1] + "…"
+        parts.append(f'<text x="{4 + 10 * min(r["depth"], 6)}" y="{y + 4:.1f}">'
+                     f'{e(label)} ({r["pid"]})</text>')
         parts.append(f'<line x1="{x0:.1f}" y1="{y:.1f}" x2="{x1:.1f}" y2="{y:.1f}" '
                      f'stroke="{colour}" stroke-width="6"><title>{e(r["label"])}: born at '
                      f'{r["born"]:.2f}, {e(ending_words(r["status"]))}</title></line>')
