@@ -8,11 +8,15 @@ from ..sandbox.play import Sandbox, play
 ORACLE = DRIVERS / "cpython" / "cpython-fork"
 
 
+def is_drawable(case):
+    """Not a case of the long timeout class: many processes over many units, whose traced
+    CPython run takes as long as the case allows and whose picture would be cut short."""
+    return case.data.get("timeout_class") != "long"
+
+
 def oracle_timeline(case, unit):
-    """The case's run on CPython with fork, as a timeline (SVG); "" if it cannot be drawn, or
-    for a case of the long timeout class (many processes, many units: a traced CPython run of
-    it takes as long as the case allows, and a picture of it would be cut short anyway)."""
-    if case.data.get("timeout_class") == "long":
+    """The case's run on CPython with fork, as a timeline (SVG); "" if it cannot be drawn."""
+    if not is_drawable(case):
         return ""
     try:
         obs = play(case, ORACLE, unit, None, Sandbox(witness=True, start_method="fork"))

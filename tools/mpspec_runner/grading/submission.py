@@ -17,7 +17,7 @@ from ..sandbox.play import Sandbox
 from . import unpack, workspace
 from .folders import private_folder, staged
 from .names import submission_name
-from .oracle import oracle_timeline
+from .oracle import is_drawable, oracle_timeline
 from .record import Grade, phase
 from .reports.feedback import first_failure
 from .reports.tally import failed
@@ -96,9 +96,10 @@ def build_and_run(g, ws, rubric, loaded, opts, progress):
         g.harness = f"{len(faults)} cases could not be run by the grader; the first:\n{faults[0].text}"
         return
     score(g, results, rubric)
-    shown = [r for r in failed(g) if not r.hidden]
-    if shown:
-        first = first_failure(g, shown)
+    drawable = [r for r in failed(g) if not r.hidden and is_drawable(r.case)]
+    if drawable:
+        first = first_failure(g, drawable)
+        first = first if first in drawable else drawable[0]
         with phase(g, "oracle"):
             first.oracle_timeline = oracle_timeline(first.case, g.unit)
     g.verdicts = results_document(loaded, [Adapter(g.name, driver)], results,
