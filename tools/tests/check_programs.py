@@ -40,12 +40,7 @@ def reference_runs(cases, folder, args, unit):
     if exe is None:
         return [f"the C++ programs do not build against the reference:\n{complaint}"]
 
-    def commands(case):
-        methods = check.methods_of(case, METHODS)
-        return ([(f"C++ {m}", [str(exe), case.id, m]) for m in methods]
-                + [(f"Python {m}", [args.python, str(folder / "python" / f"{case.id}.py"), m])
-                   for m in methods if m == "fork"])
-
+    commands = check.runs(exe, folder, args.python, METHODS, ["fork"])
     failures = check.check_all(cases, commands, unit)
     runs = sum(len(commands(c)) for c in cases)
     print(f"{runs - len(failures)} of {runs} runs of {len(cases)} cases' programs did what "
@@ -79,7 +74,7 @@ def sample_runs(by_id, root, args, unit):
         if exe is None:
             problems.append(f"sample {name}: the programs do not build:\n{complaint}")
             continue
-        failures = check.check_all(cases, lambda c, e=exe: [("C++ fork", [str(e), c.id, "fork"])], unit)
+        failures = check.check_all(cases, check.runs(exe, folder, args.python, ["fork"], []), unit)
         unseen = [c.id for c in cases if (c.id, "C++ fork") not in failures]
         print(f"sample {name} ({meta['bug']}): {len(cases) - len(unseen)} of {len(cases)} "
               "programs fail, as its sample.toml says")

@@ -56,13 +56,7 @@ def run_check(cases, impl, cxx, methods, jobs):
             print(f"the programs do not build against {impl}:\n{complaint}", file=sys.stderr)
             return 1
         unit = calibrate()
-        py = interpreter()
-
-        def commands(case):
-            return ([(f"C++ {m}", [str(exe), case.id, m]) for m in check.methods_of(case, methods)]
-                    + [(f"Python {m}", [py, str(folder / "python" / f"{case.id}.py"), m])
-                       for m in check.methods_of(case, methods)])
-
+        commands = check.runs(exe, folder, interpreter(), methods, methods)
         failures = check.check_all(cases, commands, unit, jobs)
         runs = sum(len(commands(c)) for c in cases)
         for (case_id, what), problems in sorted(failures.items()):

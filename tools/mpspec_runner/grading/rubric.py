@@ -56,24 +56,27 @@ def score(g, results, rubric):
     g.score = sum(r.points for r in g.results)
 
 
-def tree(result, unit):
-    """What the failed run's processes did; nothing for a record too odd to draw (the run
-    wrote the trace's names: it must not stop the scoring)."""
+def from_record(result, draw, nothing):
+    """draw(report, trace) of the failed run's record, or `nothing` for no record or one too
+    odd to draw (the run wrote the trace's names: it must not stop the scoring)."""
     obs = getattr(result, "observation", None)
     try:
-        return tuple(process_tree.tree_lines(obs.report, obs.trace, unit)) if obs else ()
+        return draw(obs.report, obs.trace) if obs else nothing
     except Exception:  # noqa: BLE001 - anything a hostile run's values provoke
-        return ()
+        return nothing
+
+
+def tree(result, unit):
+    """What the failed run's processes did, as the indented text tree."""
+    return from_record(result, lambda report, trace: tuple(
+        process_tree.tree_lines(report, trace, unit)), ())
 
 
 def drawn(result, unit):
-    """The failed run as a timeline (SVG); "" for a record too odd to draw."""
-    obs = getattr(result, "observation", None)
-    try:
-        rows = timeline.lanes(obs.report, obs.trace, unit) if obs else []
-        return timeline.svg(rows, f"{result.case.id}: what your processes did (times in units)")
-    except Exception:  # noqa: BLE001 - anything a hostile run's values provoke
-        return ""
+    """The failed run as a timeline (SVG)."""
+    return from_record(result, lambda report, trace: timeline.svg(
+        timeline.lanes(report, trace, unit),
+        f"{result.case.id}: what your processes did (times in units)"), "")
 
 
 def penalized(g, rubric):

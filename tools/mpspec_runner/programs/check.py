@@ -98,6 +98,17 @@ def check_all(cases, commands, unit, jobs=4):
     return failures
 
 
+def runs(exe, folder, python, cpp_methods, python_methods):
+    """`commands(case)` for check_all: the case's C++ program (in the executable `exe`) with
+    each of `cpp_methods` it is about, and its Python twin (under `python`) with each of
+    `python_methods` it is about."""
+    def commands(case):
+        return ([(f"C++ {m}", [str(exe), case.id, m]) for m in methods_of(case, cpp_methods)]
+                + [(f"Python {m}", [python, str(folder / "python" / f"{case.id}.py"), m])
+                   for m in methods_of(case, python_methods)])
+    return commands
+
+
 def methods_of(case, wanted):
     """The start methods of `wanted` the case is about (its start_methods, or all)."""
     return [m for m in wanted if m in case.data.get("start_methods", wanted)]

@@ -171,6 +171,14 @@ long kept_fds_open() {
                        [](int fd) { return fcntl(fd, F_GETFD) != -1; });
 }
 ''',
+    "str": r'''
+// What printing a handle writes (operator<<).
+std::string printed(const mp::Process& p) {
+  std::ostringstream out;
+  out << p;
+  return out.str();
+}
+''',
     "active_children": r'''
 std::vector<std::string> sorted_names(const std::vector<mp::Process>& processes) {
   std::vector<std::string> names;
@@ -261,7 +269,7 @@ class Writer:
         self.shape = Shape(case)
         self.lines = []
         self.current = None   # the program being written: "main" or a target's name
-        self.declared = [set()]
+        self.declared = set()
 
     # --- texts --------------------------------------------------------------------------
     def piece(self, kind, value, stream):
@@ -296,8 +304,6 @@ class Writer:
         pieces = [self.piece(k, v, False) for k, v in parts(text)]
         if not pieces:
             return 'std::string()'
-        if len(pieces) == 1 and parts(text)[0][0] == "lit":
-            return f"std::string({pieces[0]})"
         return "std::string(" + pieces[0] + ")" + "".join(" + " + p for p in pieces[1:])
 
     # --- handles ------------------------------------------------------------------------
@@ -367,16 +373,16 @@ class Writer:
         if do == "create":
             return self.create(depth, step)
         maybe_absent = "p" in step and self.handle(step["p"])[2]
-        body = self.op_body(step)
+        expr = self.op_call(step)
         if not label:  # a step whose result the case does not look at: a plain call
-            inner = body[0].removeprefix("return text_of(").removesuffix(");")
-            call = (body[0] if do in VOID_OPS or len(body) > 1
-                    else f"{inner};" if "p" not in step  # a helper's result may be dropped
-                    else f"static_cast<void>({inner});")  # the library's is [[nodiscard]]
+            call = (f"{expr};" if do in VOID_OPS or "p" not in step  # a helper's may be dropped
+                    else f"static_cast<void>({expr});")  # the library's is [[nodiscard]]
             if maybe_absent:
                 call = f"if (auto parent = mp::parent_process()) {call}"
             self.emit(depth, call)
             return
+        body = ([f"{expr};", 'return std::string("null");'] if do in VOID_OPS
+                else [f"return text_of({expr});"])
         if maybe_absent:
             body = ["auto parent = mp::parent_process();",
                     'if (!parent) return std::string("null");  // the main program has none'] + body
@@ -388,19 +394,16 @@ class Writer:
                 self.emit(depth + 1, line)
             self.emit(depth, "});")
 
-    def op_body(self, step):
-        """The statements of an op that return its result as text."""
-        do = step["do"]
+    def op_call(self, step):
+        """The op as one C++ expression."""
         if "p" not in step:
-            return [f"return text_of({self.other_op(step)});"]
+            return self.other_op(step)
         obj, members, _ = self.handle(step["p"])
-        if do == "str":
-            return ["std::ostringstream out;", f"out << {obj};", "return text_of(out.str());"]
-        expr = (f"{obj} == {self.handle(step['q'])[0]}" if do == "same"
-                else self.op_expr(step, members))
-        if do in VOID_OPS:
-            return [f"{expr};", 'return std::string("null");']
-        return [f"return text_of({expr});"]
+        if step["do"] == "str":
+            return f"printed({obj})"
+        if step["do"] == "same":
+            return f"{obj} == {self.handle(step['q'])[0]}"
+        return self.op_expr(step, members)
 
     def target_call(self, step):
         """The constructor's target and args for a create step."""
@@ -431,7 +434,7 @@ class Writer:
             self.target_call(step) if "target" in step else [])
         boxed = self.boxed(name)
         is_global = self.current == "main" and name in self.shape.reached
-        known = any(name in d for d in self.declared) or is_global
+        known = name in self.declared or is_global
         if "target" not in step:
             # API.md has no constructor for options without a target: set them on a Process().
             value = "mp::Process()"
@@ -452,7 +455,7 @@ class Writer:
             self.emit(depth, f"mp::Process {var}({', '.join(ctor)});")
         else:
             self.emit(depth, f"mp::Process {var};")
-        self.declared[-1].add(name)
+        self.declared.add(name)
         for s in setters:
             self.emit(depth, s)
         if step.get("as"):
@@ -499,7 +502,7 @@ class Writer:
         elif do == "copy":
             self.emit(depth, f"mp::Process {ident(step['to'])}({self.handle(step['p'])[0]});"
                       "  // a copy of the handle: the same process")
-            self.declared[-1].add(step["to"])
+            self.declared.add(step["to"])
         elif do == "drop":
             self.emit(depth, f"{ident(step['p'])}.reset();  // the handle is destroyed")
         elif do == "return":
@@ -602,7 +605,7 @@ class Writer:
 
     def function(self, target):
         self.current = target
-        self.declared = [set()]
+        self.declared = set()
         self.emit(0, "")
         types = self.shape.arg_types.get(target, [])
         self.emit(0, self.signature(target) + " {")
@@ -617,7 +620,7 @@ class Writer:
 
     def main(self):
         self.current = "main"
-        self.declared = [set()]
+        self.declared = set()
         self.emit(0, "int main(int argc, char** argv) {")
         self.emit(1, "use_start_method(argc, argv);  // fork, or the one named: spawn, forkserver")
         if self.shape.uses("reach", "await"):

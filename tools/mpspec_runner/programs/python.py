@@ -236,16 +236,11 @@ class Writer:
         start = len(self.lines)
         for i, step in enumerate(steps):
             do = step["do"]
-            if do == "guard":
+            if do in ("guard", "catch_errors"):  # the rest of the target, then the text
                 self.emit(depth, "try:")
                 self.steps(depth + 1, steps[i + 1:])
-                self.emit(depth, "finally:")
-                self.emit(depth + 1, f"print({self.text(step['text'])})")
-                return
-            if do == "catch_errors":
-                self.emit(depth, "try:")
-                self.steps(depth + 1, steps[i + 1:])
-                self.emit(depth, "except Exception:  # sys.exit's SystemExit is not an Exception")
+                self.emit(depth, "finally:" if do == "guard" else
+                          "except Exception:  # sys.exit's SystemExit is not an Exception")
                 self.emit(depth + 1, f"print({self.text(step['text'])})")
                 return
             self.step(depth, step)
