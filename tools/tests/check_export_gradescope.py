@@ -258,8 +258,8 @@ def save(folder, tmp, local, exported):
 def arguments(argv, saved):
     """--sample, --hide and --save (what it copies: `saved`), as both export checks take them."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sample", default="join-ignores-timeout")
-    ap.add_argument("--hide", default="join.timeout-returns",
+    ap.add_argument("--sample", default="exitcode-raw-status")
+    ap.add_argument("--hide", default="exitcode.exit-n",
                     help="a case the sample fails, hidden by the rubric")
     ap.add_argument("--save", type=Path, help=f"copy {saved} here")
     return ap.parse_args(argv)
