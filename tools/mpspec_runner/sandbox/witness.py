@@ -235,7 +235,10 @@ class Children:
         return resume(pid, 0 if is_group_stop(pid) else sig)
 
     def _created(self, pid, event):
-        child = event_message(pid)
+        try:
+            child = event_message(pid)
+        except OSError:  # killed in its stop (another thread's exit_group): nothing to resume
+            return None
         self.born[child] = time.monotonic()  # the parent is still stopped in fork()
         self.parents[child] = tgid(pid)
         if event == EVENT_CLONE and tgid(child) != child:
