@@ -31,9 +31,11 @@ namespace {
 json g_scenario;
 json g_vars;                  // this process's variables: a child gets its own copy with the fork
 std::vector<int> g_kept_fds;  // keep_fd's descriptors, which a fork child inherits
-// The handles of the program that last called start(); a forked child's copy of them is
-// what its "^NAME" handles are (the parent's Program is on the child's copied stack).
+// The handles of the program that last called start() (the parent's Program is on a forked
+// child's copied stack), and a forked child's copy of them, taken when its target begins:
+// what its "^NAME" handles are, also once it starts children of its own.
 ops::Handles* g_starter = nullptr;
+ops::Handles* g_parent = nullptr;
 
 // Ops are traced with their result (PROTOCOL.md); the rest are effects and endings.
 const std::set<std::string> kHandleOps = {
@@ -164,6 +166,7 @@ void trace(json event) {
 }
 
 void run_target(const std::string& path, const std::string& name, const std::string& args_json) {
+  g_parent = g_starter;
   Program(path, json::parse(args_json)).run(g_scenario["targets"][name]["steps"]);
 }
 
@@ -206,7 +209,8 @@ void Program::run(const json& steps, std::size_t first) {
     } else if (what == "on_exit") {
       exit_prints::add(step["text"].get<std::string>(), step.value("how", "atexit"));
     } else if (what == "drop") {
-      handles_.drop(step["p"].get<std::string>());
+      const auto [handles, name] = owner(step["p"].get<std::string>());
+      handles->drop(name);
     } else if (what == "copy") {
       handles_.copy(step["p"].get<std::string>(), step["to"].get<std::string>());
     } else if (what == "return") {
@@ -315,13 +319,8 @@ json Program::perform(const json& step) {
   }
   // The rest act on a handle; their other fields are read once it is found. "^NAME" is this
   // child's copy of a handle of the program that started it (fork only: PROTOCOL.md).
-  auto handle = step["p"].get<std::string>();
-  ops::Handles* handles = &handles_;
-  if (handle.starts_with('^')) {
-    if (g_starter == nullptr) throw CaseError("no handles of a starting program: " + handle);
-    handles = g_starter;
-    handle.erase(0, 1);
-  } else if (what == "start") {
+  const auto [handles, handle] = owner(step["p"].get<std::string>());
+  if (what == "start" && handles == &handles_) {
     g_starter = &handles_;  // what a child forked by this start copies
   }
   return to_json(handles->perform(what, handle, [&] {
@@ -335,6 +334,12 @@ json Program::perform(const json& step) {
     if (what == "same") operand.other = step["q"].get<std::string>();
     return operand;
   }));
+}
+
+std::pair<ops::Handles*, std::string> Program::owner(const std::string& name) {
+  if (!name.starts_with('^')) return {&handles_, name};
+  if (g_parent == nullptr) throw CaseError("no handles of a starting program: " + name);
+  return {g_parent, name.substr(1)};
 }
 
 void Program::create(const json& step) {

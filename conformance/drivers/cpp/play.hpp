@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "driver.hpp"
 #include "process_ops.hpp"
@@ -50,6 +51,9 @@ class Program {
   void op(const json& step);
   json perform(const json& step);
   void create(const json& step);
+  // The handles `name` is one of, and its name there: this program's own, or for "^NAME"
+  // the forked copy of the starting program's (PROTOCOL.md). CaseError if there are none.
+  std::pair<ops::Handles*, std::string> owner(const std::string& name);
   [[nodiscard]] std::string format(const std::string& text) const;
 
   std::string path_;

@@ -131,7 +131,9 @@ std::optional<std::string> use_start_method(const std::string& method) {
 #endif
 }
 
-void Handles::drop(const std::string& handle) { impl_->handles.erase(handle); }
+void Handles::drop(const std::string& handle) {
+  if (impl_->handles.erase(handle) == 0) throw CaseError("unknown process handle " + handle);
+}
 
 void Handles::copy(const std::string& from, const std::string& to) {
   std::optional<mp::Process> original = impl_->handle(from);

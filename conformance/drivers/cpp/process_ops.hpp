@@ -66,7 +66,8 @@ class Handles {
   // any handle called `handle`. An empty `name` keeps the default name.
   void create(const std::string& handle, const std::string& name, std::optional<bool> daemon,
               const std::optional<Target>& target);
-  // Forgets `handle` (the program holds no reference to the process any more).
+  // Forgets `handle` (the program holds no reference to the process any more); CaseError
+  // for an unknown one.
   void drop(const std::string& handle);
   // Makes `to` a copy of handle `from`, copied as API.md's handles row writes it.
   void copy(const std::string& from, const std::string& to);

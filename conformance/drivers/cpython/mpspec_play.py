@@ -132,6 +132,8 @@ def trace(event):
 def run_target(path, target_name, *args, unsendable=None):
     """The body of every child: play the named target's steps. `unsendable` is what a
     `create` step with unsendable = "arg" adds; the target ignores it."""
+    global _parent  # noqa: PLW0603 - this process's own, set once as it begins
+    _parent = _starter
     return Program(path, args).run(scenario()["targets"][target_name]["steps"])
 
 
@@ -241,7 +243,10 @@ def alone():
 
 
 _points = None
-_starter = None  # the Program that last called start(): "^NAME" handles of a forked child
+_starter = None  # the Program that last called start()
+# A forked child's copy of its starter, taken when its target begins: its "^NAME" handles,
+# also once it starts children of its own.
+_parent = None
 
 
 def points():
@@ -340,7 +345,10 @@ class Program:
             elif do == "copy":
                 self.handles[step["to"]] = self.handle(step["p"])
             elif do == "drop":
-                del self.handles[step["p"]]
+                handles, name = self.owner(step["p"])
+                if name not in handles:
+                    raise CaseError(f"unknown process handle {step['p']!r}")
+                del handles[name]
                 gc.collect()  # what a reference cycle still holds is released now too
             elif do == "return":
                 return step.get("value")
@@ -381,13 +389,19 @@ class Program:
             return api("current_process")()
         if name == "parent":
             return api("parent_process")()
-        if name.startswith("^"):  # this child's copy of its starter's handle (fork only)
-            if _starter is None:
-                raise CaseError(f"no handles of a starting program: {name!r}")
-            return _starter.handle(name[1:])
-        if name not in self.handles:
+        handles, name = self.owner(name)
+        if name not in handles:
             raise CaseError(f"unknown process handle {name!r}")
-        return self.handles[name]
+        return handles[name]
+
+    def owner(self, name):
+        """(the handles `name` is one of, its name there): this program's own, or for `^NAME`
+        this child's copy of its starter's (fork only)."""
+        if not name.startswith("^"):
+            return self.handles, name
+        if _parent is None:
+            raise CaseError(f"no handles of a starting program: {name!r}")
+        return _parent.handles, name[1:]
 
     def op(self, step):
         event = {"ev": "op", "proc": self.path, "do": step["do"]}

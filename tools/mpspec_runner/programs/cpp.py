@@ -504,7 +504,8 @@ class Writer:
                       "  // a copy of the handle: the same process")
             self.declared.add(step["to"])
         elif do == "drop":
-            self.emit(depth, f"{ident(step['p'])}.reset();  // the handle is destroyed")
+            # (a "^NAME" handle is main's global, this forked child's copy of it)
+            self.emit(depth, f"{ident(step['p'].lstrip('^'))}.reset();  // the handle is destroyed")
         elif do == "return":
             self.emit(depth, "return;")
         elif do == "raise":

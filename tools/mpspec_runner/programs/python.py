@@ -270,7 +270,10 @@ class Writer:
         elif do == "copy":
             self.emit(depth, f"{ident(step['to'])} = {self.handle(step['p'])}  # the same process")
         elif do == "drop":
-            self.emit(depth, f"del {ident(step['p'])}")
+            if step["p"].startswith("^"):  # main's global: this forked child's copy of it
+                self.emit(depth, f"del globals()[{literal(ident(step['p'][1:]))}]")
+            else:
+                self.emit(depth, f"del {ident(step['p'])}")
             self.emit(depth, "gc.collect()  # what a reference cycle held is released now too")
         elif do == "return":
             self.emit(depth, "return" + (f" {literal(step['value'])}" if "value" in step else ""))
