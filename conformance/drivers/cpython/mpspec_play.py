@@ -345,10 +345,8 @@ class Program:
             elif do == "copy":
                 self.handles[step["to"]] = self.handle(step["p"])
             elif do == "drop":
-                handles, name = self.owner(step["p"])
-                if name not in handles:
-                    raise CaseError(f"unknown process handle {step['p']!r}")
-                del handles[name]
+                handles, key = self.owner(step["p"])
+                del handles[key]
                 gc.collect()  # what a reference cycle still holds is released now too
             elif do == "return":
                 return step.get("value")
@@ -389,19 +387,20 @@ class Program:
             return api("current_process")()
         if name == "parent":
             return api("parent_process")()
-        handles, name = self.owner(name)
-        if name not in handles:
-            raise CaseError(f"unknown process handle {name!r}")
-        return handles[name]
+        handles, key = self.owner(name)
+        return handles[key]
 
     def owner(self, name):
-        """(the handles `name` is one of, its name there): this program's own, or for `^NAME`
-        this child's copy of its starter's (fork only)."""
-        if not name.startswith("^"):
-            return self.handles, name
-        if _parent is None:
-            raise CaseError(f"no handles of a starting program: {name!r}")
-        return _parent.handles, name[1:]
+        """(the handles `name` is one of, its key there): this program's own, or for `^NAME`
+        this child's copy of its starter's (fork only); an unknown handle is a case error."""
+        handles, key = self.handles, name
+        if name.startswith("^"):
+            if _parent is None:
+                raise CaseError(f"no handles of a starting program: {name!r}")
+            handles, key = _parent.handles, name[1:]
+        if key not in handles:
+            raise CaseError(f"unknown process handle {name!r}")
+        return handles, key
 
     def op(self, step):
         event = {"ev": "op", "proc": self.path, "do": step["do"]}

@@ -271,7 +271,7 @@ class Writer:
             self.emit(depth, f"{ident(step['to'])} = {self.handle(step['p'])}  # the same process")
         elif do == "drop":
             if step["p"].startswith("^"):  # main's global: this forked child's copy of it
-                self.emit(depth, f"del globals()[{literal(ident(step['p'][1:]))}]")
+                self.emit(depth, f"del globals()[{literal(self.handle(step['p']))}]")
             else:
                 self.emit(depth, f"del {ident(step['p'])}")
             self.emit(depth, "gc.collect()  # what a reference cycle held is released now too")
