@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from mpspec_runner.cli import grade as grade_cli
-from mpspec_runner.grading import names, submission
+from mpspec_runner.grading import names, sanitizer, submission
 from mpspec_runner.grading import rubric as rubric_mod
 from mpspec_runner.grading.record import Grade
 from mpspec_runner.grading.reports import feedback, gradebook, results_json, terminal
@@ -291,3 +291,16 @@ class InputsTest(unittest.TestCase):
             mine.write_text('time_unit = "fast"\n')
             with self.assertRaisesRegex(ValueError, "time_unit must be a number of seconds"):
                 grade_cli.load_inputs(self.opts(rubric=str(mine)))
+
+
+class SanitizerBesideTest(unittest.TestCase):
+    """The sanitizer run goes beside the graded one only where cores are left for both."""
+
+    def test_two_cores_at_two_jobs_keep_it_after(self):
+        self.assertFalse(sanitizer.beside(jobs=2, parallel=1, cores=2))
+        self.assertFalse(sanitizer.beside(jobs=2, parallel=1, cores=4))
+
+    def test_enough_cores_for_both_runs_of_every_grading(self):
+        self.assertTrue(sanitizer.beside(jobs=2, parallel=1, cores=6))
+        self.assertFalse(sanitizer.beside(jobs=2, parallel=2, cores=6))
+        self.assertTrue(sanitizer.beside(jobs=1, parallel=2, cores=6))

@@ -1,5 +1,6 @@
 """The sanitizer run: the cases again with an AddressSanitizer + UndefinedBehaviorSanitizer
 build, whose reports become feedback (its verdicts are not graded)."""
+import os
 import re
 from dataclasses import replace
 
@@ -27,23 +28,44 @@ ADDRESS = re.compile(r"0x[0-9a-f]+")
 SANITIZER_REPORT = re.compile(r"(ERROR: (Address|Leak)Sanitizer: .*|.*: runtime error: .*)")
 
 
-def sanitizer_findings(g, ws, loaded, options, jobs):
-    """(case id, report) for every sanitizer report the cases provoke; verdicts of this run
-    are not graded, since the sanitizer's own output changes what a case sees."""
+def sanitizer_build(g, ws):
+    """The AddressSanitizer + UBSan build of the submission's driver (the shared cache warmed
+    first): the build, or None with the finding that says it failed."""
     warm(sanitize=True)
     with phase(g, "sanitizer build"):
         built = ws.build(sanitize=True)
     if not built.ok:
-        return [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
+        return None, [("(build)", "the sanitizer build failed: " + built.output.splitlines()[-1])]
+    return built, []
+
+
+def sanitizer_run(g, built, ws, loaded, options, jobs):
+    """(case id, report) for every sanitizer report the cases provoke; verdicts of this run
+    are not graded, since the sanitizer's own output changes what a case sees."""
     found = []
     sandbox = replace(SANITIZER_SANDBOX, user=ws.uid)
     with staged(built.driver, g.name, ws.uid) as driver, phase(g, "sanitizer cases"):
         results = run_cases(loaded, Adapter("sanitized", driver),
-                                 replace(options, oracle=None, sandbox=sandbox),
-                                 SANITIZER_JOBS * jobs)
+                            replace(options, oracle=None, sandbox=sandbox),
+                            SANITIZER_JOBS * jobs)
     for r in results:
         for line in r.observation.stderr if r.observation else []:
             m = SANITIZER_REPORT.search(line)
             if m:  # addresses differ from run to run; the report does not
                 found.append((r.case.id, ADDRESS.sub("0x…", m.group(1).strip())))
     return sorted(set(found))
+
+
+def sanitizer_findings(g, ws, loaded, options, jobs):
+    """The sanitizer build, then its run of every case."""
+    built, failed = sanitizer_build(g, ws)
+    return failed if built is None else sanitizer_run(g, built, ws, loaded, options, jobs)
+
+
+def beside(jobs, parallel, cores=None):
+    """Whether the sanitizer run may go beside the graded one: where the cores outnumber
+    what both runs use (the graded run's `jobs`, the sanitizer's twice that, for each of
+    `parallel` gradings), so the graded run's timing claims keep the margins they were
+    proven with. On 2 cores at -j 2 it follows the graded run."""
+    cores = cores or os.cpu_count() or 1
+    return cores >= (1 + SANITIZER_JOBS) * jobs * parallel

@@ -1,6 +1,7 @@
 """One submission graded: unpacked, built and run as a user of its own (a lease), scored
 with the rubric, then run again under the sanitizers. A fault of the grader leaves the
 grade without a score (`harness`): it is never the student's."""
+import concurrent.futures
 import tarfile
 import time
 import zipfile
@@ -22,7 +23,7 @@ from .record import Grade, phase
 from .reports.feedback import first_failure
 from .reports.tally import failed
 from .rubric import penalized, score
-from .sanitizer import sanitizer_findings
+from .sanitizer import beside, sanitizer_build, sanitizer_findings, sanitizer_run
 
 # No case needs more than a dozen processes; a lower cap than the runner's stops a
 # submission's fork bomb sooner and with less damage to gradings running beside it.
@@ -86,11 +87,20 @@ def build_and_run(g, ws, rubric, loaded, opts, progress):
         return
     g.unit = opts.unit
     options = RunOptions(unit=opts.unit, sandbox=replace(SANDBOX, user=ws.uid))
+    # Both builds come before any run: a build ends by killing every process of the user.
+    alongside = opts.sanitize and beside(opts.jobs, getattr(opts, "parallel", 1))
+    sanitized = sanitizer_build(g, ws) if alongside else None
     progress(g.name, "running")
-    with staged(built.driver, g.name, ws.uid) as driver, phase(g, "cases"):
-        # The reproduce lines are for the student's own checkout, not the grader's folders.
-        results = run_all(g.name, Adapter(g.name, driver, source=STUDENT_PATH), loaded,
-                          options, opts.jobs, progress)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as aside:
+        if sanitized and sanitized[0] is not None:
+            findings = aside.submit(sanitizer_run, g, sanitized[0], ws, loaded, options,
+                                    opts.jobs)
+        with staged(built.driver, g.name, ws.uid) as driver, phase(g, "cases"):
+            # The reproduce lines are for the student's own checkout, not the grader's folders.
+            results = run_all(g.name, Adapter(g.name, driver, source=STUDENT_PATH), loaded,
+                              options, opts.jobs, progress)
+        if sanitized:
+            g.sanitizer = findings.result() if sanitized[0] is not None else sanitized[1]
     faults = [r for r in results if r.verdict == Verdict.HARNESS]
     if faults:
         g.harness = f"{len(faults)} cases could not be run by the grader; the first:\n{faults[0].text}"
@@ -107,8 +117,10 @@ def build_and_run(g, ws, rubric, loaded, opts, progress):
     g.flags += tampered(results)
     bombed = any(fork_bomb(r) for r in results)
     if opts.sanitize and bombed:
-        g.notes.append("The sanitizer run was skipped: the submission fork-bombs.")
-    elif opts.sanitize:
+        g.sanitizer = []  # (a run beside this one met the bomb too: its reports are moot)
+        g.notes.append("The sanitizer run was " + ("set aside" if alongside else "skipped")
+                       + ": the submission fork-bombs.")
+    elif opts.sanitize and not alongside:
         progress(g.name, "sanitizer build")
         g.sanitizer = sanitizer_findings(g, ws, loaded, options, opts.jobs)
     g.score = penalized(g, rubric)
