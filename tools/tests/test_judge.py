@@ -415,22 +415,6 @@ class MedianTimingTest(unittest.TestCase):
         t["baseline"] = ["s_done", "nothing"]
         self.assertFalse(named(checks({"timing": [t]}, trace=trace), "median time from").ok)
 
-    def baseline_check(self, join_ms, base_ms):
-        trace = []
-        for k in range(5):
-            trace += [op("done", t=k * 1.0), op("joined", t=k * 1.0 + join_ms / 1000),
-                      op("s_done", t=k * 1.0 + 0.5), op("ready", t=k * 1.0 + 0.5 + base_ms / 1000)]
-        t = {"from": "done", "to": "joined", "median_max_ms": 5,
-             "baseline": ["s_done", "ready"]}
-        return named(checks({"timing": [t]}, trace=trace), "median time from")
-
-    def test_a_baseline_slowed_past_three_bounds_decides_nothing(self):
-        # Wake-ups of 18 ms on a loaded machine: a 20 ms polling loop's extra 10 ms drowns.
-        self.assertIn("too loaded", self.baseline_check(24, 18).inconclusive)
-        self.assertIn("too loaded", self.baseline_check(18, 18).inconclusive)  # passing too
-        self.assertIsNone(self.baseline_check(24, 14).inconclusive)  # under 3 bounds: decided
-        self.assertFalse(self.baseline_check(24, 14).ok)
-
     def test_unpaired_events_fail(self):
         self.assertFalse(self.check([op("done", t=1.0)]).ok)
         self.assertFalse(self.check([]).ok)

@@ -14,13 +14,8 @@ from ..spec.vocabulary import TEMPLATE_REF
 
 
 class Check:
-    """One expectation of a case against the run. `inconclusive` (a reason) marks a check the
-    run could not decide either way (a machine too loaded to see the difference a timing
-    claim is about): the runner plays the case again, and never grades it as a failure."""
-
-    def __init__(self, name, expected, observed, ok, inconclusive=None):
+    def __init__(self, name, expected, observed, ok):
         self.name, self.expected, self.observed, self.ok = name, expected, observed, ok
-        self.inconclusive = inconclusive
 
 
 def show(value):
@@ -43,21 +38,6 @@ def process_state(proc):
     """A process seen in /proc, in words: 'pid 8 python3 w.py: a zombie: ... (state Z)'."""
     state, name = proc.get("state", "?"), proc.get("cmd") or proc.get("comm", "")
     return f"pid {proc['pid']} {name}: {STATES.get(state, 'still there')} (state {state})"
-
-
-# A baseline this many times the bound means wake-ups on this machine are slowed by more
-# than the difference the claim is about: the medians cannot tell a prompt join from a
-# polling one (PyPy's forkserver, at a load of 4 on 2 cores: 18.6 ms, where it is 5-8 ms
-# quiet and a 20 ms polling loop adds about 10 ms).
-TOO_LOADED = 3
-
-
-def too_loaded(base_median, bound_ms):
-    """Why a median over a baseline decides nothing on this run, or None when it does."""
-    if base_median <= TOO_LOADED * bound_ms:
-        return None
-    return (f"the baseline's median ({base_median:.2f} ms) is over {TOO_LOADED} times the "
-            f"bound ({bound_ms} ms): the machine was too loaded to see the difference")
 
 
 class Judge:
@@ -277,8 +257,7 @@ class Judge:
         shown = f"{median:.2f} ms (over {len(spans)}: {min(spans):.2f} .. {max(spans):.2f})"
         if "baseline" in t:
             shown += f"; baseline {base_median:.2f} ms (over {len(base)})"
-        return Check(name, expected, shown, median - base_median <= t["median_max_ms"],
-                     too_loaded(base_median, t["median_max_ms"]) if "baseline" in t else None)
+        return Check(name, expected, shown, median - base_median <= t["median_max_ms"])
 
     def paired_spans(self, first, then):
         """([ms from the k-th `first` to the k-th `then` event], None) or ([], why not)."""

@@ -52,27 +52,14 @@ class Result:
                 "details": "" if self.verdict == Verdict.PASS else self.text}
 
 
-# Runs of a case whose timing check the machine's load left undecided (checks.too_loaded)
-# before its verdict says so: load comes and goes, so a later run usually decides.
-ATTEMPTS = 3
-
-
 def run_case(case, adapter, options):
     """Plays `case` on `adapter` and judges it. Never raises: a fault of the harness is the
     case's HARNESS verdict, and a record of the run that the judge cannot read fails it."""
     try:
-        for _attempt in range(ATTEMPTS):
-            obs = play(case, adapter.path, options.unit, options.python, options.sandbox)
-            checks = judged(case, obs, options.unit)
-            undecided = [c for c in checks if c.inconclusive]
-            if not undecided:
-                break
-        verdict = (Verdict.HARNESS if undecided
-                   else decide(case, obs, checks, adapter.expected, adapter.may_fail))
+        obs = play(case, adapter.path, options.unit, options.python, options.sandbox)
+        checks = judged(case, obs, options.unit)
+        verdict = decide(case, obs, checks, adapter.expected, adapter.may_fail)
         text = described(case, adapter, obs, checks, verdict, options)
-        if undecided:
-            text += (f"\n  undecided after {ATTEMPTS} runs: {undecided[0].inconclusive}"
-                     "\n  this is the machine's load, not the implementation's doing")
         return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks,
                       adapter.expected.get(case.id) or adapter.may_fail.get(case.id, ""))
     except Exception as e:  # noqa: BLE001 - whatever broke, this case's verdict says so
