@@ -35,3 +35,15 @@ def _unshare_works(flags):
     return bool(unshare) and subprocess.run(
         [unshare, *flags, "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         check=False).returncode == 0
+
+
+# unshare(2) flags
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x8000000, 0x20000000, 0x40000000
+
+
+def namespace_flags():
+    """The unshare(2) flags of a run (launcher.py): what NAMESPACES asks of unshare(1)."""
+    if not isolation().startswith("namespace"):
+        return 0
+    flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
+    return flags | CLONE_NEWNET if isolation() == "namespace" else flags

@@ -6,7 +6,6 @@ every path out, an exception or Ctrl-C included (`sessions.stop_all_runs` ends t
 other threads at once)."""
 import json
 import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -17,12 +16,9 @@ from ..spec.aliases import Aliases
 from ..spec.protocol import EXIT_CASE_ERROR, EXIT_NOT_APPLICABLE, EXIT_UNSUPPORTED, lines
 from .cgroups import oom_killed, run_cgroups
 from .environment import clean_env, interpreter
-from .isolation import NAMESPACES, isolation
-from .sessions import communicate
+from .isolation import isolation, namespace_flags
+from .sessions import launch
 from .trace import REPORT_LIMIT, TRACE_LIMIT, parse_trace, read_bounded
-
-REAPER = Path(__file__).resolve().parent / "reaper.py"
-
 
 class Observation:
     """What a run showed: its output, the driver's trace, the reaper's report, and how it
@@ -104,18 +100,14 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
                    *(["--user", str(user)] if user is not None else []),
                    *(["--witness"] if sandbox.witness else []),
                    *(["--program", str(adapter_path)] if sandbox.own_program_only else [])]
-        # -S: the reaper is standard library only, and a site's .pth files (some import
-        # certifi) cost a third of its start, paid once per case.
-        cmd = [sys.executable, "-S", str(REAPER), str(folder.report), str(folder.trace), str(timeout),
-               str(grace), *options, "--", str(adapter_path), str(folder.scenario)]
         if isolation().startswith("namespace"):
-            flags = NAMESPACES if isolation() == "namespace" else NAMESPACES[:-1]
-            cmd = ["unshare", *flags] + cmd
             keep = [folder.root, Path(adapter_path).resolve().parent, ROOT]
-            at = cmd.index("--")
-            cmd[at:at] = [a for k in keep for a in ("--private-tmp", str(k))]
+            options += [a for k in keep for a in ("--private-tmp", str(k))]
+        argv = [str(folder.report), str(folder.trace), str(timeout), str(grace), *options,
+                "--", str(adapter_path), str(folder.scenario)]
         t0 = time.monotonic()
-        out, err, code, obs.note = communicate(cmd, folder.work, env, timeout + grace + 20)
+        out, err, code, obs.note = launch(argv, namespace_flags(), folder.work, env,
+                                          timeout + grace + 20)
         obs.seconds = time.monotonic() - t0
         obs.stdout = lines(out)
         obs.stderr = lines(err)
