@@ -106,6 +106,40 @@ class PrivateTmpTest(unittest.TestCase):
         self.assertEqual(libc.mq_unlink(f"/mpspec-litter-{mark}".encode()), -1)
 
 
+WHO_AM_I = """#!/bin/sh
+echo "pid $$ parent $PPID processes $(ls -d /proc/[0-9]* | wc -l)"
+"""
+
+
+@unittest.skipUnless(isolation().startswith("namespace"), "runs share the host's pids here")
+class PidNamespaceTest(unittest.TestCase):
+    """The launcher (sandbox/launcher.py) forks each run's reaper as PID 1 of a fresh PID
+    namespace with its own /proc, as unshare(1) did."""
+
+    def test_the_driver_is_the_reapers_child_and_sees_only_the_run(self):
+        obs = play(WHO_AM_I)
+        self.assertEqual(len(obs.stdout), 1, obs.stderr)
+        head, _, count = obs.stdout[0].rpartition(" ")
+        self.assertEqual(head, "pid 2 parent 1 processes")
+        # the reaper, the shell, its subshell, ls and wc: not the host's
+        self.assertLessEqual(int(count), 5)
+
+    def test_a_threads_launcher_ends_with_its_thread(self):
+        import threading  # noqa: PLC0415 - this test's own
+        from mpspec_runner.sandbox import sessions  # noqa: PLC0415
+        seen = []
+
+        def one_run():
+            play(WHO_AM_I)
+            seen.append(sessions.launcher().proc)
+
+        thread = threading.Thread(target=one_run)
+        thread.start()
+        thread.join()
+        # the thread's end closes its socket (or PR_SET_PDEATHSIG kills it): it is gone
+        self.assertIn(seen[0].wait(timeout=10), (0, -9))
+
+
 BOMB = f"""#!{sys.executable}
 import os
 ballast = bytearray(64 << 20)  # page tables to copy: each fork holds the memory map longer
