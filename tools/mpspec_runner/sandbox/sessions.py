@@ -72,8 +72,11 @@ class Launcher:
     def __init__(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # -S: the launcher is standard library only (as the reaper it imports)
+        # Its own output goes nowhere: it says nothing, and a runner's reader waiting for the
+        # end of the runner's output must not wait for a launcher too.
         self.proc = subprocess.Popen([sys.executable, "-S", str(LAUNCHER), str(theirs.fileno())],
                                      pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      env=clean_env(), start_new_session=True)
         theirs.close()
         self.sock = ours
