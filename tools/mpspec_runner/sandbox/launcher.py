@@ -22,10 +22,11 @@ import signal
 import socket
 import sys
 
-import reaper  # noqa: F401 - imported here once, so that no run pays for it
+import reaper  # imported here once, so that no run pays for it
+from reaper import MS_NODEV, MS_NOSUID, mount
 
 PR_SET_PDEATHSIG = 1
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+MS_NOEXEC, MS_REC, MS_PRIVATE = 0x8, 0x4000, 0x40000
 MESSAGE_MOST = 1 << 16  # a request (a packet): the reaper's arguments and the run's environment
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -60,9 +61,8 @@ def run(request):
             exit_as(status)
         die_with_parent()  # --kill-child: the runner kills the session's leader
         # --mount-proc: this namespace's own /proc, its mounts private to the run
-        _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount /")
-        _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
-               "mount /proc")
+        mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
     os.environ.clear()
     os.environ.update(request["env"])
     code = reaper.main(request["argv"])
