@@ -88,19 +88,18 @@ def build_and_run(g, ws, rubric, loaded, opts, progress):
     g.unit = opts.unit
     options = RunOptions(unit=opts.unit, sandbox=replace(SANDBOX, user=ws.uid))
     # Both builds come before any run: a build ends by killing every process of the user.
-    alongside = opts.sanitize and beside(opts.jobs, getattr(opts, "parallel", 1))
-    sanitized = sanitizer_build(g, ws) if alongside else None
+    alongside = opts.sanitize and beside(opts.jobs, opts.parallel)
+    asan, asan_failed = sanitizer_build(g, ws) if alongside else (None, [])
     progress(g.name, "running")
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as aside:
-        if sanitized and sanitized[0] is not None:
-            findings = aside.submit(sanitizer_run, g, sanitized[0], ws, loaded, options,
-                                    opts.jobs)
+        findings = (None if asan is None else
+                    aside.submit(sanitizer_run, g, asan, ws, loaded, options, opts.jobs))
         with staged(built.driver, g.name, ws.uid) as driver, phase(g, "cases"):
             # The reproduce lines are for the student's own checkout, not the grader's folders.
             results = run_all(g.name, Adapter(g.name, driver, source=STUDENT_PATH), loaded,
                               options, opts.jobs, progress)
-        if sanitized:
-            g.sanitizer = findings.result() if sanitized[0] is not None else sanitized[1]
+    if alongside:
+        g.sanitizer = asan_failed if findings is None else findings.result()
     faults = [r for r in results if r.verdict == Verdict.HARNESS]
     if faults:
         g.harness = f"{len(faults)} cases could not be run by the grader; the first:\n{faults[0].text}"
