@@ -1,14 +1,12 @@
 """The time unit: seconds per unit of a case's sleeps, timeouts and timing claims, measured
 from this machine (or fixed) so that a loaded machine stretches the unit, not the verdict."""
 import os
-import shutil
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from .environment import clean_env
+from .environment import clean_env, interpreter
 
 def calibrate(python=None):
     """Seconds per time unit: MPSPEC_TIME_UNIT if set, else the unit saved in the file
@@ -23,7 +21,10 @@ def calibrate(python=None):
             return float(Path(saved).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             pass  # run alone (ctest -R without its fixture, a copied command): measure here
-    exe = python or shutil.which("python3") or sys.executable
+    # The interpreter itself, never a version manager's shim: run as CTest runs the harness
+    # (by the interpreter's real path, so that pyenv has not put that path first on PATH),
+    # `python3` was pyenv's shell script, whose 0.3 s start made the unit 1.1 s, not 0.25.
+    exe = interpreter(python or "python3")
     samples = []
     for _ in range(5):
         t0 = time.monotonic()
