@@ -16,6 +16,7 @@ closes, and is killed with the thread that started it (PR_SET_PDEATHSIG).
 It stays single-threaded and does nothing between runs, so each fork starts from the same
 clean state a fresh interpreter had. Like the reaper, it runs as a script (no package)."""
 import ctypes
+import gc
 import json
 import os
 import signal
@@ -105,4 +106,7 @@ def serve(sock):
 
 if __name__ == "__main__":
     die_with_parent()
+    # Out of the collector's sight: a forked reaper's collections would otherwise walk (and
+    # so copy, page by page) every object the launcher imported.
+    gc.freeze()
     serve(socket.socket(fileno=int(sys.argv[1])))

@@ -205,9 +205,7 @@ def private_tmp(keep):
             os.close(fd)
 
 
-def parse_args(argv):
-    """The options before `--`, and the driver's command line after it."""
-    split = argv.index("--")
+def make_parser():
     ap = argparse.ArgumentParser(prog="reaper.py")
     ap.add_argument("report")
     ap.add_argument("trace")
@@ -227,7 +225,18 @@ def parse_args(argv):
     ap.add_argument("--private-tmp", action="append", default=[], metavar="KEEP",
                     help="mount an empty /tmp and /dev/shm (in a mount namespace of the "
                          "run), with the folder KEEP bound back; repeatable")
-    return ap.parse_args(argv[:split]), argv[split + 1:]
+    return ap
+
+
+# Made once, when the launcher imports this script: building it (and the imports argparse
+# makes on first use, shutil's among them) was a third of a forked reaper's own CPU time.
+PARSER = make_parser()
+
+
+def parse_args(argv):
+    """The options before `--`, and the driver's command line after it."""
+    split = argv.index("--")
+    return PARSER.parse_args(argv[:split]), argv[split + 1:]
 
 
 def set_up(args):
