@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """`ctest -L conformance` works in a build tree anywhere, under /tmp outside the checkout
 too (CTest label `conformance`): configures a fresh tree in a new folder under /tmp, builds
-the reference's driver alone, and runs one case on every adapter of the tree.
+the reference's driver alone, and runs one conformance test (a section's cases of one level)
+on every adapter of the tree.
 
 A run hides the machine's /tmp behind one of its own and binds back only its folder, the
 adapter's folder and the checkout (sandbox/reaper.py); an adapter that execs a program from
 elsewhere under /tmp finds nothing there. The reference-spawn and -forkserver wrappers once
 did (1 of 87 cases passed in such a tree).
 
-    check_build_tree_anywhere.py [CASE_ID]   (default: basics.five-workers)
+    check_build_tree_anywhere.py [SECTION/LEVEL]   (default: 10.4.1-basics/SHOULD, one case)
 """
 import os
 import re
@@ -31,21 +32,21 @@ def run(cmd, **kw):
 
 
 def main():
-    case = sys.argv[1] if len(sys.argv) > 1 else "basics.five-workers"
+    group = sys.argv[1] if len(sys.argv) > 1 else "10.4.1-basics/SHOULD"
     tree = Path(tempfile.mkdtemp(prefix="mpspec-tree-", dir="/tmp"))
     try:
         launcher = ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"] if shutil.which("ccache") else []
         run(["cmake", "-S", ROOT, "-B", tree, "-DCMAKE_BUILD_TYPE=RelWithDebInfo", *launcher])
         run(["cmake", "--build", tree, "--target", "mpspec_driver_reference",
              "-j", str(os.cpu_count() or 1)])
-        pattern = f"^conformance/({'|'.join(ADAPTERS)})/{re.escape(case)}$"
+        pattern = f"^conformance/({'|'.join(ADAPTERS)})/{re.escape(group)}$"
         out = run(["ctest", "--test-dir", tree, "-L", "^conformance$", "-R", pattern,
                    "--output-on-failure"])
         ran = re.findall(r"Test\s+#\d+: conformance/([\w-]+)/", out)
         missing = [a for a in ADAPTERS if a not in ran]
         if missing:  # (a failed test has failed ctest, and run() already)
-            sys.exit(f"FAIL: no test of {missing} for {case} in {tree}:\n{out}")
-        print(f"OK: {case} passed on {len(ran)} adapters in a build tree at {tree}")
+            sys.exit(f"FAIL: no test of {missing} for {group} in {tree}:\n{out}")
+        print(f"OK: {group} passed on {len(ran)} adapters in a build tree at {tree}")
     finally:
         shutil.rmtree(tree, ignore_errors=True)
 
