@@ -69,5 +69,6 @@ def section_page(section, cases, seed_md, results):
     toc = "".join(f'<li><a href="#{esc(c.id)}">{esc(c.id)}</a>: {esc(c.data.get("claim", ""))}</li>'
                   for c in cases)
     body = [intro, f"<h2 id=\"cases\">The {len(cases)} cases of this section</h2><ul>{toc}</ul>"]
+    cpp.lay_out(cases)  # (one clang-format for the section's programs)
     body += [case_block(c, by_case.get(c.id)) for c in cases]
     return page(title, "\n".join(body))

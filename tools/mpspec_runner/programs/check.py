@@ -23,6 +23,7 @@ def namespace(case_id):
 
 def write_programs(cases, folder):
     """Writes folder/cpp/ID.cpp and folder/python/ID.py for every case."""
+    cpp.lay_out(cases)  # (one clang-format for all)
     for lang, writer, ext in (("cpp", cpp, "cpp"), ("python", python, "py")):
         (folder / lang).mkdir(parents=True, exist_ok=True)
         for case in cases:

@@ -5,10 +5,11 @@ The helpers a program needs (the result line, the suite's meeting points, a pidf
 are written into it, so it builds with nothing but the library under test:
     g++ -std=c++20 -I include case.cpp src/*.cpp -o case && ./case [fork|spawn|forkserver]
 """
-import functools
 import json
 import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 from ..checkout import ROOT
 from ..spec.cases import Case
@@ -643,23 +644,55 @@ def write(case):
 
 def write_parts(case):
     """The program as ([lines of its headers and helpers], [lines of the case itself])."""
-    lines = _laid_out(case.rel, json.dumps(case.data, sort_keys=True, default=str))
+    key = _key(case)
+    if key not in _LAID_OUT:
+        lay_out([case])
+    lines = _LAID_OUT[key]
     at = lines.index(MARK)
     return list(lines[:at]), list(lines[at:])
 
 
-@functools.lru_cache(maxsize=512)
-def _laid_out(rel, data):
-    """The formatted lines of a case's program, once per case (clang-format is a process)."""
-    head, body = Writer(Case(ROOT / rel, json.loads(data))).write()
-    return tuple(formatted("\n".join(head + body) + "\n").rstrip("\n").split("\n"))
+# The formatted lines of each case's program, by case: the same for every grading and page of
+# a process, so each is formatted once.
+_LAID_OUT = {}
+
+
+def _key(case):
+    return case.rel, json.dumps(case.data, sort_keys=True, default=str)
+
+
+def lay_out(cases):
+    """Formats the programs of `cases` that are not yet, in one clang-format process: a
+    process per case cost 0.12 s each, 11 s of a grading's feedback when 94 cases failed."""
+    todo = {}
+    for case in cases:
+        key = _key(case)
+        if key not in _LAID_OUT and key not in todo:
+            # (from a copy of the case's data as it is now, not the case a run has used)
+            head, body = Writer(Case(ROOT / key[0], json.loads(key[1]))).write()
+            todo[key] = "\n".join(head + body) + "\n"
+    for key, text in zip(todo, formatted_all(list(todo.values()))):
+        _LAID_OUT[key] = tuple(text.rstrip("\n").split("\n"))
 
 
 def formatted(text):
     """`text` as clang-format lays it out with the project's style; as it is without it."""
+    return formatted_all([text])[0]
+
+
+def formatted_all(texts):
+    """Each of `texts` laid out by clang-format with the project's style (each as it is where
+    clang-format is missing or refuses it), in one clang-format process."""
     exe = shutil.which("clang-format")
-    if exe is None:
-        return text
-    r = subprocess.run([exe, f"--style=file:{ROOT / '.clang-format'}", "--assume-filename=case.cpp"],
-                       input=text, capture_output=True, text=True, check=False)
-    return r.stdout if r.returncode == 0 and r.stdout.strip() else text
+    if exe is None or not texts:
+        return list(texts)
+    with tempfile.TemporaryDirectory(prefix="mpspec-programs-") as folder:
+        files = [Path(folder) / f"case{i}.cpp" for i in range(len(texts))]
+        for path, text in zip(files, texts):
+            path.write_text(text, encoding="utf-8")
+        r = subprocess.run([exe, f"--style=file:{ROOT / '.clang-format'}", "-i",
+                            *map(str, files)], capture_output=True, text=True, check=False)
+        if r.returncode != 0:
+            return list(texts)
+        out = [path.read_text(encoding="utf-8") for path in files]
+    return [laid if laid.strip() else text for laid, text in zip(out, texts)]

@@ -62,6 +62,7 @@ def feedback(g, rubric):
                 "Each block says what the specification claims, where it comes from, what was "
                 "expected and what your implementation did, and the command that reproduces it "
                 "on your machine. " + REPRODUCE_NOTE.format(unit=g.unit), ""]
+        cpp.lay_out([r.case for r in bad if not r.hidden])  # (one clang-format for all)
         for r in in_report_order(bad):
             out += claim_block(r, numbers)
         out += ["</details>", ""]
