@@ -675,11 +675,6 @@ def lay_out(cases):
         _LAID_OUT[key] = tuple(text.rstrip("\n").split("\n"))
 
 
-def formatted(text):
-    """`text` as clang-format lays it out with the project's style; as it is without it."""
-    return formatted_all([text])[0]
-
-
 def formatted_all(texts):
     """Each of `texts` laid out by clang-format with the project's style (each as it is where
     clang-format is missing or refuses it), in one clang-format process."""
