@@ -1,10 +1,9 @@
 """The text of one result: its head line and, for a failure, the claim, the failed checks,
-what the oracle (CPython) did on the same case, and the command that reproduces it. The
-oracle's run is the only thing here that plays a case."""
+what the oracle (CPython) did on the same case (oracle_view.py plays it, once per case), and
+the command that reproduces it."""
 from ..judge import crosscheck, explain, kernel
-from ..judge.checks import Judge, show
 from ..judge.verdict import Verdict
-from ..sandbox.play import play
+from . import oracle_view
 from .adapters import find_adapter
 
 # Checks only a traced run has: the oracle's run, not traced, has none to show beside them.
@@ -47,18 +46,14 @@ def oracle_lines(case, adapter, options, failed):
     path = find_adapter(options.oracle) if options.oracle else None
     if path is None:
         return []
-    obs = play(case, path, options.unit, options.oracle_python)
-    if obs.outcome != "ran":
-        return [f"  CPython:  ({options.oracle}) {obs.outcome}: {obs.note}"]
-    checks = Judge(case, obs, options.unit).run()
+    seen = oracle_view.view(case, path, options.unit, options.oracle_python)
+    if seen.outcome != "ran":
+        return [f"  CPython:  ({options.oracle}) {seen.outcome}: {seen.note}"]
     if not failed:  # the run did not get as far as checks: say what CPython's run did
-        verdict = "passes" if all(c.ok for c in checks) else "fails"
-        return [f"  CPython ({options.oracle}) {verdict} this case; its stdout: "
-                f"{explain.brief(obs.stdout)}"]
-    by_name = {c.name: c for c in checks}
+        verdict = "passes" if seen.passes else "fails"
+        return [f"  CPython ({options.oracle}) {verdict} this case; its stdout: {seen.stdout}"]
     out = [f"  CPython ({options.oracle}) observed:"]
     width = max(len(c.name) for c in failed)
     for c in failed:
-        o = by_name.get(c.name)
-        out.append(f"    {c.name:<{width}} {show(o.observed) if o else '(no such check)'}")
+        out.append(f"    {c.name:<{width}} {seen.observed.get(c.name, '(no such check)')}")
     return out
