@@ -1,6 +1,6 @@
 """What CPython did on a case (run/oracle_view.py) is played once and kept: for the process,
 and on disk where MPSPEC_ORACLE_CACHE names a folder only its owner can write; a unit far
-from the kept one, or another case file, plays it again."""
+from the kept one, another case file, or a kept run that failed the case plays it again."""
 import os
 import tempfile
 import unittest
@@ -14,11 +14,13 @@ from mpspec_runner.spec import cases
 
 ORACLE = DRIVERS / "cpython" / "cpython-fork"
 CASE = SPEC / "10.4.1-basics" / "args-reach-target.toml"
+WORKERS = tuple(f"Worker: {i}" for i in range(5))  # what the case expects
 
 
 def observation(stdout):
     obs = Observation()
     obs.outcome, obs.stdout, obs.report, obs.trace = "ran", stdout, {"status": 0}, []
+    obs.status = 0
     return obs
 
 
@@ -38,7 +40,7 @@ class OracleViewTest(unittest.TestCase):
             path.rmdir() if path.is_dir() else path.unlink()
         self.folder.rmdir()
 
-    def view(self, case, unit, stdout=("Worker: 0",)):
+    def view(self, case, unit, stdout=WORKERS):
         def play(*args):
             self.played.append(args)
             return observation(list(stdout))
@@ -53,8 +55,16 @@ class OracleViewTest(unittest.TestCase):
         oracle_view._memory.clear()  # another process: only the disk cache is left
         self.assertEqual(self.view(case, 0.27), first)
         self.assertEqual(len(self.played), 1)
-        self.assertFalse(first.passes)  # the stand-in run printed one worker of five
+        self.assertTrue(first.passes)
         self.assertIn("stdout lines (any order)", first.observed)
+
+    def test_a_run_that_failed_the_case_is_not_kept(self):
+        case = cases.load(CASE)
+        failed = self.view(case, 0.25, stdout=["Worker: 0"])
+        self.assertFalse(failed.passes)
+        self.view(case, 0.25)
+        self.view(case, 0.25)
+        self.assertEqual(len(self.played), 2)
 
     def test_a_unit_far_from_the_kept_one_plays_the_case_again(self):
         case = cases.load(CASE)

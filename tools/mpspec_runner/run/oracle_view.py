@@ -54,8 +54,9 @@ def view(case, adapter_path, unit, python=None):
         if kept and _close(kept[0], unit):
             return kept[1]
         played = _played(case, adapter_path, unit, python)
-        _memory[key] = (unit, played)
-        _write(key, unit, played)
+        if played.passes:  # a run the oracle failed (a machine too loaded?) is not kept
+            _memory[key] = (unit, played)
+            _write(key, unit, played)
         return played
 
 
