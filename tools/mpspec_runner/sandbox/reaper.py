@@ -93,16 +93,22 @@ class Relay:
             self.pump(0.05)
 
 
+_events = {}  # cgroup -> its open pids.events: read every 10 ms, opened once
+
+
 def pids_limit_met(cgroup):
     """True once fork() has failed on the cgroup's pids.max: no case needs that many
     processes, so the run is a fork bomb and is stopped at once."""
     if not cgroup:
         return False
     try:
-        with open(os.path.join(cgroup, "pids.events"), encoding="ascii") as f:
-            return any(line.split() != ["max", "0"] for line in f if line.startswith("max "))
+        if cgroup not in _events:
+            _events[cgroup] = os.open(os.path.join(cgroup, "pids.events"), os.O_RDONLY)
+        text = os.pread(_events[cgroup], 4096, 0).decode("ascii", "replace")
     except OSError:
         return False
+    return any(line.split() != ["max", "0"] for line in text.splitlines()
+               if line.startswith("max "))
 
 
 def wakeups():
