@@ -12,6 +12,7 @@ the two units are within a quarter of each other; else the case is played again.
 everything the view is made of: the case file, the oracle's adapter and driver files, the
 interpreter (path, size, time) and the harness's own sources. Only the grader writes the
 folder, and nothing a submission supplies is in a view: the oracle plays the spec's case."""
+import functools
 import hashlib
 import json
 import os
@@ -50,13 +51,14 @@ def view(case, adapter_path, unit, python=None):
     with _guard:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:  # two gradings of a batch failing the same case play it once
-        kept = _memory.get(key) or _read(key)
+        folder = _folder()
+        kept = _memory.get(key) or _read(folder, key)
         if kept and _close(kept[0], unit):
             return kept[1]
         played = _played(case, adapter_path, unit, python)
         if played.passes:  # a run the oracle failed (a machine too loaded?) is not kept
             _memory[key] = (unit, played)
-            _write(key, unit, played)
+            _write(folder, key, unit, played)
         return played
 
 
@@ -88,16 +90,12 @@ def _key(case, adapter_path, python):
     return h.hexdigest()[:32]
 
 
-_harness = []
-
-
+@functools.cache
 def _harness_digest():
-    if not _harness:
-        h = hashlib.sha256()
-        for path in sorted(HARNESS.rglob("*.py")):
-            h.update(str(path.relative_to(HARNESS)).encode() + b"\0" + path.read_bytes())
-        _harness.append(h.hexdigest())
-    return _harness[0]
+    h = hashlib.sha256()
+    for path in sorted(HARNESS.rglob("*.py")):
+        h.update(str(path.relative_to(HARNESS)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def _folder():
@@ -114,8 +112,7 @@ def _folder():
     return folder if info.st_uid == os.geteuid() and not info.st_mode & 0o022 else None
 
 
-def _read(key):
-    folder = _folder()
+def _read(folder, key):
     if folder is None:
         return None
     try:
@@ -125,8 +122,7 @@ def _read(key):
         return None  # absent, or written by another version: played again
 
 
-def _write(key, unit, played):
-    folder = _folder()
+def _write(folder, key, unit, played):
     if folder is None:
         return
     try:
