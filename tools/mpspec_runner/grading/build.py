@@ -23,11 +23,17 @@ class Build:
     driver: Path | None
     output: str  # what the compiler and CMake printed
     impl_dir: Path
+    build_dir: Path  # where the compiler ran: Ninja names sources relative to it
 
     def diagnostics(self, kind="warning"):
         """The compiler's `kind` lines about the implementation's own files."""
         return [line for line in self.output.splitlines()
-                if f": {kind}: " in line and str(self.impl_dir) in line]
+                if f": {kind}: " in line and self.owns(line.split(":", 1)[0])]
+
+    def owns(self, path):
+        """True if `path` (as the compiler named it) lies in the implementation directory."""
+        where = os.path.normpath(os.path.join(self.build_dir, path))
+        return where.startswith(str(self.impl_dir) + os.sep)
 
 
 def implementation_dir(given, scratch):
@@ -66,6 +72,15 @@ def run_step(cmd, timeout, env=None, user=None, cgroup=None, cwd=None):
     return proc.returncode, out
 
 
+def generator(build_dir):
+    """Ninja where it is installed and the folder is new (a folder keeps the generator it was
+    made with): with every object a cache hit, Make's build spent a quarter of its time on
+    the `cmake -E` commands it runs around each object (4.1 s against Ninja's 3.3 s)."""
+    if shutil.which("ninja") and not (Path(build_dir) / "CMakeCache.txt").exists():
+        return ["-G", "Ninja"]
+    return []
+
+
 def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_SOURCE, env=None,
                  user=None, cgroup=None):
     """The driver built against `impl_dir` in `build_dir` (made if need be). By default, as
@@ -74,7 +89,7 @@ def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_S
     (workspace.py)."""
     impl_dir, build_dir = Path(impl_dir).resolve(), Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
-    configure = ["cmake", "-S", str(source), "-B", str(build_dir),
+    configure = ["cmake", *generator(build_dir), "-S", str(source), "-B", str(build_dir),
                  f"-DMP_IMPL_DIR={impl_dir}", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
                  f"-DMP_SANITIZE={'ON' if sanitize else 'OFF'}"]
     if shutil.which("ccache"):  # samples and resubmissions share most files with the reference
@@ -85,8 +100,9 @@ def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_S
         code, out = run_step(cmd, BUILD_TIMEOUT, env, user, cgroup, build_dir)
         if code is None:
             output.append(f"the build took longer than {BUILD_TIMEOUT} s and was stopped")
-            return Build(False, None, "\n".join(output), impl_dir)
+            return Build(False, None, "\n".join(output), impl_dir, build_dir.resolve())
         output.append(out)
         if code != 0:
-            return Build(False, None, "\n".join(output), impl_dir)
-    return Build(True, build_dir / "mpspec_driver_impl", "\n".join(output), impl_dir)
+            return Build(False, None, "\n".join(output), impl_dir, build_dir.resolve())
+    return Build(True, build_dir / "mpspec_driver_impl", "\n".join(output), impl_dir,
+                 build_dir.resolve())
