@@ -15,6 +15,10 @@ BUILD_TIMEOUT = 600  # seconds; a build that takes longer is reported, not waite
 # about 60 MiB): a source that assembles gigabytes (`.fill`, `.incbin` of a device) stops at
 # this, with "File size limit exceeded", instead of filling the disk.
 FILE_LIMIT = 512 << 20
+# RelWithDebInfo's -O2 without its -g: nothing reads the graded driver's debug information
+# (the sanitizer build adds its own -g for its reports), and writing it was a quarter to a
+# third of each compile (process_ops.cpp: 4.0 s of CPU with it, 2.7 s without).
+OPTIMIZATION = ["-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"]
 
 
 @dataclass
@@ -90,7 +94,7 @@ def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_S
     impl_dir, build_dir = Path(impl_dir).resolve(), Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     configure = ["cmake", *generator(build_dir), "-S", str(source), "-B", str(build_dir),
-                 f"-DMP_IMPL_DIR={impl_dir}", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                 f"-DMP_IMPL_DIR={impl_dir}", *OPTIMIZATION,
                  f"-DMP_SANITIZE={'ON' if sanitize else 'OFF'}"]
     if shutil.which("ccache"):  # samples and resubmissions share most files with the reference
         configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")

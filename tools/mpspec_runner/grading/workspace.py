@@ -167,8 +167,10 @@ def warm(sanitize=False):
 
 
 def inputs_digest(sanitize):
-    """What the reference's objects depend on: its files, the driver's, the compiler."""
+    """What the reference's objects depend on: its files, the driver's, the compiler and the
+    build's options."""
     h = hashlib.sha256(b"unpacked/submission " + (b"asan" if sanitize else b"plain"))
+    h.update(" ".join(build.OPTIMIZATION).encode())
     for path in [*sorted(REFERENCE.rglob("*.?pp")), *DRIVER_FILES]:
         h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     h.update(subprocess.run(["c++", "--version"], capture_output=True, check=False).stdout)
