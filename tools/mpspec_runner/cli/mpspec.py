@@ -103,8 +103,15 @@ def cmd_build(args: argparse.Namespace) -> None:
     build(args.preset)
 
 
-def ctest(preset: str, *extra: str) -> None:
-    run(["ctest", "--preset", preset, "-j", jobs(), *extra])
+def ctest(preset: str, *extra: str, parallel: str | None = None) -> None:
+    run(["ctest", "--preset", preset, "-j", parallel or jobs(), *extra])
+
+
+def tests_beside_each_other() -> str:
+    """One test more than cores: the tests wait a fifth of their time (cases' sleeps and
+    timeouts, traced children's stops, builds' I/O), and at one per core CI's plain pass kept
+    the cores 80 % busy (53.8 CPU-minutes in 33.8 minutes on 2 cores)."""
+    return str(max(1, os.cpu_count() or 1) + 1)
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -209,7 +216,7 @@ def cmd_test(args: argparse.Namespace) -> None:
     if not args.no_setup:
         cmd_setup(args)
     build("default")
-    ctest("default")
+    ctest("default", parallel=tests_beside_each_other())
     if args.quick:
         return
     build("asan")
