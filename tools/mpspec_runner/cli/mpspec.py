@@ -111,7 +111,7 @@ def tests_beside_each_other() -> str:
     """One test more than cores: the tests wait a fifth of their time (cases' sleeps and
     timeouts, traced children's stops, builds' I/O), and at one per core CI's plain pass kept
     the cores 80 % busy (53.8 CPU-minutes in 33.8 minutes on 2 cores)."""
-    return str(max(1, os.cpu_count() or 1) + 1)
+    return str(int(jobs()) + 1)
 
 
 def cmd_run(args: argparse.Namespace) -> None:

@@ -93,20 +93,20 @@ def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_S
     (workspace.py)."""
     impl_dir, build_dir = Path(impl_dir).resolve(), Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
+    ran_in = build_dir.resolve()  # where the compiler runs, as ccache and diagnostics see it
     configure = ["cmake", *generator(build_dir), "-S", str(source), "-B", str(build_dir),
                  f"-DMP_IMPL_DIR={impl_dir}", *OPTIMIZATION,
                  f"-DMP_SANITIZE={'ON' if sanitize else 'OFF'}"]
     if shutil.which("ccache"):  # samples and resubmissions share most files with the reference
         configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
     build = ["cmake", "--build", str(build_dir), "-j", str(jobs or os.cpu_count() or 1)]
-    output, env = [], env or ccache_env(impl_dir, build_dir.resolve())
+    output, env = [], env or ccache_env(impl_dir, ran_in)
     for cmd in (configure, build):
         code, out = run_step(cmd, BUILD_TIMEOUT, env, user, cgroup, build_dir)
         if code is None:
             output.append(f"the build took longer than {BUILD_TIMEOUT} s and was stopped")
-            return Build(False, None, "\n".join(output), impl_dir, build_dir.resolve())
+            return Build(False, None, "\n".join(output), impl_dir, ran_in)
         output.append(out)
         if code != 0:
-            return Build(False, None, "\n".join(output), impl_dir, build_dir.resolve())
-    return Build(True, build_dir / "mpspec_driver_impl", "\n".join(output), impl_dir,
-                 build_dir.resolve())
+            return Build(False, None, "\n".join(output), impl_dir, ran_in)
+    return Build(True, build_dir / "mpspec_driver_impl", "\n".join(output), impl_dir, ran_in)

@@ -108,6 +108,8 @@ def serve(sock):
         pid = os.fork()
         if pid == 0:
             sock.close()
+            if own_pid_namespace is not None:  # the machine's namespace: not the run's to hold
+                os.close(own_pid_namespace)
             child(request, *fds, refused)
         for fd in fds:
             os.close(fd)
