@@ -187,5 +187,62 @@ class NetworkNamespaceTest(unittest.TestCase):
         self.assertEqual(obs.stdout, ["bound"], obs.stderr)
 
 
+# Shell builtins only: the witness stops a run that executes another program.
+WHO = """#!/bin/sh
+for f in status limits cgroup; do
+  while IFS= read -r line; do echo "$line"; done < /proc/$$/$f
+done
+read -r pid comm state ppid group session rest < /proc/$$/stat
+echo "session $session pid $$"
+"""
+# Untraced: a redirection saves the shell's stdout with fcntl, which the witness forbids.
+FDS = """#!/bin/sh
+for n in 0 1 2 3 4 5 6 7 8 9; do  # (dash names no higher one; it reads its script on 10)
+  if { true >&$n; } 2>/dev/null; then echo "fd $n"; fi
+done
+"""
+RUN_USER = 61_234  # an id no account has, as a grading's are (users.py)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "only root can run a driver as another user")
+class DriverProcessTest(unittest.TestCase):
+    """What the driver's process is when it starts, through the compiled helper
+    (exec_driver.c) and through the reaper's own Python (MPSPEC_EXEC_HELPER=off) alike."""
+
+    def started(self, helper, script=WHO, witness=True):
+        old = os.environ.get("MPSPEC_EXEC_HELPER")
+        os.environ["MPSPEC_EXEC_HELPER"] = helper
+        try:
+            obs = play(script, execute.Sandbox(user=RUN_USER, witness=witness))
+        finally:
+            if old is None:
+                del os.environ["MPSPEC_EXEC_HELPER"]
+            else:
+                os.environ["MPSPEC_EXEC_HELPER"] = old
+        return {line.split(":")[0]: line for line in obs.stdout}, obs
+
+    def test_the_driver_is_the_runs_user_traced_filtered_capped_and_alone(self):
+        for helper in ("on", "off"):
+            with self.subTest(helper=helper):
+                seen, obs = self.started(helper)
+                ids = f"{RUN_USER}\t{RUN_USER}\t{RUN_USER}\t{RUN_USER}"
+                self.assertEqual(seen["Uid"], f"Uid:\t{ids}", obs.stdout)
+                self.assertEqual(seen["Gid"], f"Gid:\t{ids}")
+                self.assertEqual(seen["Groups"].split(), ["Groups:"])  # none kept from root
+                self.assertNotEqual(seen["TracerPid"].split()[1], "0")  # the witness
+                self.assertEqual(seen["Seccomp"].split()[1], "2")  # its filter
+                self.assertEqual(seen["NoNewPrivs"].split()[1], "1")
+                ignored = int(seen["SigIgn"].split()[1], 16)  # Python ignores both
+                self.assertFalse(ignored & (1 << 12 | 1 << 24), seen["SigIgn"])  # SIGPIPE, SIGXFSZ
+                self.assertIn("67108864", next(l for l in obs.stdout if l.startswith("Max file size")))
+                session = next(l for l in obs.stdout if l.startswith("session")).split()
+                self.assertEqual(session[1], session[3])  # a session of its own
+                if cgroup_root("memory") is not None:
+                    memory = [l for l in obs.stdout if ":memory:" in l]
+                    self.assertTrue(memory and "/mpspec-" in memory[0], obs.stdout)
+                _, obs = self.started(helper, FDS, witness=False)
+                self.assertEqual(obs.stdout, ["fd 0", "fd 1", "fd 2", "fd 3"], obs.note)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -123,7 +123,7 @@ if __name__ == "__main__":
     # argparse compiles its patterns on first use: once here, not in every forked reaper.
     reaper.parse_args(["r", "t", "1", "1", "--output-cap", "1", "--cgroup", "c", "--join-cgroup",
                        "j", "--user", "1", "--private-tmp", "k", "--witness", "--program", "p",
-                       "--", "d"])
+                       "--exec-helper", "h", "--", "d"])
     # Out of the collector's sight: a forked reaper's collections would otherwise walk (and
     # so copy, page by page) every object the launcher imported.
     gc.freeze()

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..checkout import ROOT
 from ..spec.aliases import Aliases
 from ..spec.protocol import EXIT_CASE_ERROR, EXIT_NOT_APPLICABLE, EXIT_UNSUPPORTED, lines
+from . import exec_helper
 from .cgroups import oom_killed, run_cgroups
 from .environment import clean_env, interpreter
 from .isolation import isolation, namespace_flags
@@ -99,7 +100,8 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
                    *(["--user", str(user)] if user is not None else []),
                    *(["--witness"] if sandbox.witness else []),
-                   *(["--program", str(adapter_path)] if sandbox.own_program_only else [])]
+                   *(["--program", str(adapter_path)] if sandbox.own_program_only else []),
+                   *(["--exec-helper", str(helper)] if (helper := exec_helper.path()) else [])]
         if isolation().startswith("namespace"):
             keep = [folder.root, Path(adapter_path).resolve().parent, ROOT]
             options += [a for k in keep for a in ("--private-tmp", str(k))]

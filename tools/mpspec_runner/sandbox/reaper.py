@@ -2,7 +2,7 @@
 
     python3 reaper.py REPORT.json TRACE_FILE TIMEOUT_S GRACE_S [--output-cap BYTES]
                     [--cgroup DIR] [--join-cgroup DIR]... [--user UID] [--private-tmp KEEP]...
-                    [--witness [--program PATH]] -- DRIVER ARGS...
+                    [--witness [--program PATH]] [--exec-helper PATH] -- DRIVER ARGS...
 
 Starts the driver in its own session, waits for it (at most TIMEOUT_S), notes when the
 main program exited and which processes of the run still existed at that moment, gives
@@ -14,7 +14,9 @@ BYTES of them: a run that prints more is stopped as a flood, so a program that p
 forever cannot fill the runner's memory. `--cgroup` puts the run into a pids cgroup (a
 fork bomb meets its pids.max); `--user` runs the driver as that unprivileged user, so it can
 neither write the instructor's files nor signal the runner; `--witness` traces the run and
-writes what the kernel saw of it into the report (witness.py).
+writes what the kernel saw of it into the report (witness.py). `--exec-helper` names the
+compiled program that takes the driver's process from the reaper's hands to the driver
+(exec_driver.c); without it the reaper's own Python does those steps in a forked child.
 """
 import argparse
 import ctypes
@@ -23,7 +25,6 @@ import resource
 import os
 import select
 import signal
-import subprocess
 import sys
 import time
 
@@ -60,7 +61,7 @@ class Relay:
     """Passes the driver's stdout/stderr on, up to a cap shared by both."""
 
     def __init__(self, proc, cap):
-        self.dest = {proc.stdout.fileno(): 1, proc.stderr.fileno(): 2}
+        self.dest = {proc.stdout: 1, proc.stderr: 2}
         self.left, self.flooded = cap, False
         for fd in self.dest:
             os.set_blocking(fd, False)
@@ -164,17 +165,20 @@ def join_cgroup(path):
         f.write("0")  # "the writing process": the driver and everything it starts follow
 
 
+FILE_CAP, PROCESS_CAP = 64 << 20, 512
+
+
 def limits(user, cgroups, pids_cgroup):
     """Runs in the child before exec: it joins the cpu and memory cgroups, output files are capped at
-    64 MiB (SIGXFSZ past it) and, for an unprivileged user without a pids cgroup,
-    RLIMIT_NPROC stands in for it. (Only then: RLIMIT_NPROC counts every process of the
+    FILE_CAP (SIGXFSZ past it) and, for an unprivileged user without a pids cgroup,
+    RLIMIT_NPROC stands in for it (PROCESS_CAP). (Only then: RLIMIT_NPROC counts every process of the
     user, so one run's fork bomb would make the forks of runs beside it fail.) (`resource` is imported
     up front: after the switch of user, the interpreter's own files may be unreadable.)"""
     for path in cgroups:
         join_cgroup(path)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_CAP, FILE_CAP))
     if user is not None and not pids_cgroup:
-        resource.setrlimit(resource.RLIMIT_NPROC, (512, 512))
+        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESS_CAP, PROCESS_CAP))
 
 
 MS_NOSUID, MS_NODEV, MS_BIND = 0x2, 0x4, 0x1000
@@ -228,6 +232,8 @@ def make_parser():
     ap.add_argument("--program", help="with --witness: the one program a process of the run "
                                       "may execute (default: the one the driver runs when it "
                                       "first creates a process)")
+    ap.add_argument("--exec-helper", help="the compiled program that sets up the driver's "
+                                          "process and execs it (exec_driver.c)")
     ap.add_argument("--private-tmp", action="append", default=[], metavar="KEEP",
                     help="mount an empty /tmp and /dev/shm (in a mount namespace of the "
                          "run), with the folder KEEP bound back; repeatable")
@@ -252,6 +258,7 @@ def set_up(args):
     if fd != 3:
         os.dup2(fd, 3)
         os.close(fd)
+    os.set_inheritable(3, True)  # the driver's fd 3 (opened as 3, it was close-on-exec)
     namespace = os.getpid() == 1
     if not namespace:  # no PID namespace: become a subreaper so orphans still come to us
         procs.become_subreaper()
@@ -265,8 +272,94 @@ def set_up(args):
     return namespace
 
 
+class Started:
+    """The driver's process: its pid and the read ends of its stdout and stderr. (A plain
+    class: dataclasses would import inspect into every launcher, a third more modules.)"""
+
+    def __init__(self, pid, stdout, stderr, handle=None):
+        self.pid, self.stdout, self.stderr = pid, stdout, stderr
+        self.handle = handle  # subprocess's Popen, kept alive with its pipes
+
+
 def spawn(args, driver):
-    """Starts the driver in its own session, as args.user if given, its output piped to us."""
+    """Starts the driver in its own session, as args.user if given, its output piped to us.
+    Raises OSError if it could not be started."""
+    if args.exec_helper:
+        return spawn_through_helper(args, driver)
+    return spawn_with_python(args, driver)
+
+
+def helper_argv(args, driver, error_fd, filter_fd):
+    """exec_driver's command line: the steps `limits` and the witness take in Python."""
+    argv = [args.exec_helper, "--error-fd", str(error_fd), "--fsize", str(FILE_CAP)]
+    for path in args.join_cgroup:
+        argv += ["--join-cgroup", path]
+    if args.user is not None:
+        argv += ["--user", str(args.user)]
+        if not args.cgroup:
+            argv += ["--nproc", str(PROCESS_CAP)]
+    if args.witness:
+        argv.append("--trace")
+        if filter_fd is not None:
+            argv += ["--seccomp-fd", str(filter_fd)]
+    return [*argv, "--", *driver]
+
+
+def spawn_through_helper(args, driver):
+    """posix_spawn (a vfork: nothing of this interpreter is copied) of the helper, which
+    reports a failed step or exec on a close-on-exec pipe, as subprocess's child does."""
+    opened = []
+
+    def pipe():
+        ends = os.pipe()
+        opened.extend(ends)
+        return ends
+
+    def close(*fds):
+        for fd in fds:
+            if fd is not None:
+                os.close(fd)
+                opened.remove(fd)
+
+    try:
+        out_r, out_w = pipe()
+        err_r, err_w = pipe()
+        fail_r, fail_w = pipe()
+        filter_r, program = None, seccomp.program_bytes() if args.witness else None
+        if program:
+            filter_r, filter_w = pipe()
+            os.write(filter_w, program)  # (a few hundred bytes: the pipe holds them all)
+            close(filter_w)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        opened.append(devnull)
+        for fd in (fail_w, filter_r):
+            if fd is not None:
+                os.set_inheritable(fd, True)
+        pid = os.posix_spawn(
+            args.exec_helper, helper_argv(args, driver, fail_w, filter_r), os.environ,
+            file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, out_w, 1),
+                          (os.POSIX_SPAWN_DUP2, err_w, 2)],
+            setsid=True, setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
+        close(out_w, err_w, fail_w, filter_r, devnull)
+        why = b""
+        while chunk := os.read(fail_r, 4096):
+            why += chunk
+        close(fail_r)
+        if why:
+            os.waitpid(pid, 0)
+            raise OSError(why.decode("utf-8", "replace"))
+        opened.clear()
+        return Started(pid, out_r, err_r)
+    finally:
+        for fd in opened:
+            os.close(fd)
+
+
+def spawn_with_python(args, driver):
+    """subprocess with a preexec_fn: the fallback where no helper could be built. (subprocess
+    is imported only here: it brings threading, whose at-fork handler cost every forked
+    reaper about 3 ms.)"""
+    import subprocess  # pylint: disable=import-outside-toplevel
     user = {} if args.user is None else {"user": args.user, "group": args.user,
                                          "extra_groups": []}
 
@@ -276,9 +369,13 @@ def spawn(args, driver):
             witness.trace_me()
             seccomp.install()  # the calls that would escape the tracer go to it (seccomp.py)
 
-    return subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
-                            preexec_fn=before_exec, **user)
+    try:
+        proc = subprocess.Popen(driver, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, pass_fds=(3,), start_new_session=True,
+                                preexec_fn=before_exec, **user)
+    except subprocess.SubprocessError as e:
+        raise OSError(str(e)) from e
+    return Started(proc.pid, proc.stdout.fileno(), proc.stderr.fileno(), proc)
 
 
 def stop(proc, relay, args, namespace, report, children):
@@ -336,7 +433,7 @@ def main(argv):
     children = witness.Children(args.program, most=2 * args.output_cap)
     try:
         proc = spawn(args, driver)
-    except (OSError, subprocess.SubprocessError) as e:
+    except OSError as e:
         report["spawn_error"] = str(e)
         report["exit"] = time.monotonic()
         write_report(args.report, report)

@@ -172,6 +172,11 @@ def _prctl(option, arg2, arg3=0):
         raise OSError(err, f"prctl({option}): {os.strerror(err)}")
 
 
+def program_bytes():
+    """The filter's instructions as the kernel reads them (for exec_driver.c), or None."""
+    return None if _FILTER is None else bytes(_FILTER[0])
+
+
 def install():
     """Installs the filter on the calling thread, for it and all it starts (the driver's child,
     before exec). Returns False on a machine it has no numbers for (nothing is installed);
