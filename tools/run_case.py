@@ -7,7 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from mpspec_runner.cli import until_the_reader_stops  # noqa: E402
 from mpspec_runner.cli.run_case import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(until_the_reader_stops(main, sys.argv[1:]))
