@@ -20,7 +20,6 @@ there cost about 60 CPU-seconds of every CI run, since ccache shares no object b
 trees at different depths from the checkout (its paths are relative to the build folder).
 """
 import argparse
-import os
 import re
 import shutil
 import subprocess

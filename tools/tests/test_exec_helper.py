@@ -15,11 +15,12 @@ class ExecHelperTest(unittest.TestCase):
         self.addCleanup(self.tmp.cleanup)
         self.folder = Path(self.tmp.name) / "exec-helper"
         patches = [mock.patch.object(exec_helper, "FOLDER", self.folder),
-                   mock.patch.object(exec_helper, "_found", {}),
                    mock.patch.dict(os.environ, {"MPSPEC_EXEC_HELPER": ""})]
         for p in patches:
             p.start()
             self.addCleanup(p.stop)
+        exec_helper._build.cache_clear()  # the checkout's own, found before this test
+        self.addCleanup(exec_helper._build.cache_clear)
 
     def test_it_is_built_once_and_only_we_may_write_it(self):
         built = exec_helper.path()
@@ -29,7 +30,7 @@ class ExecHelperTest(unittest.TestCase):
         self.assertEqual(st.st_uid, os.geteuid())
         self.assertEqual(st.st_mode & 0o777, 0o755)
         self.assertEqual(list(self.folder.iterdir()), [built])  # no partial file left
-        exec_helper._found.clear()
+        exec_helper._build.cache_clear()
         mtime = st.st_mtime_ns
         self.assertEqual(exec_helper.path(), built)
         self.assertEqual(built.stat().st_mtime_ns, mtime)  # found, not built again
@@ -45,7 +46,7 @@ class ExecHelperTest(unittest.TestCase):
         if built is None:
             self.skipTest("no C compiler here")
         built.chmod(0o777)  # as if someone else could have changed it
-        exec_helper._found.clear()
+        exec_helper._build.cache_clear()
         self.assertEqual(exec_helper.path(), built)
         self.assertEqual(built.stat().st_mode & 0o777, 0o755)  # a new one, in its place
 

@@ -9,6 +9,7 @@ folder (the harness keeps its bytecode there too), which the run's private /tmp 
 
 It runs as root before the switch to a grading's user: it is used only if this process's
 user owns it and its folder and no one else may write either."""
+import functools
 import hashlib
 import os
 import shutil
@@ -21,16 +22,13 @@ from ..checkout import ROOT
 
 SOURCE = Path(__file__).with_name("exec_driver.c")
 FOLDER = ROOT / "build" / "exec-helper"
-_found = {}
 
 
 def path():
     """The helper's path, built if need be, or None (then the reaper uses Python)."""
     if os.environ.get("MPSPEC_EXEC_HELPER") == "off":
         return None
-    if "path" not in _found:
-        _found["path"] = _build()
-    return _found["path"]
+    return _build()
 
 
 def _trusted(p):
@@ -42,6 +40,7 @@ def _trusted(p):
     return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+@functools.cache  # once per process: a stat of the folder and file, or a compile
 def _build():
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:

@@ -172,17 +172,23 @@ def join_cgroup(path):
 FILE_CAP, PROCESS_CAP = 64 << 20, 512
 
 
-def limits(user, cgroups, pids_cgroup):
-    """Runs in the child before exec: it joins the cpu and memory cgroups, output files are capped at
-    FILE_CAP (SIGXFSZ past it) and, for an unprivileged user without a pids cgroup,
-    RLIMIT_NPROC stands in for it (PROCESS_CAP). (Only then: RLIMIT_NPROC counts every process of the
-    user, so one run's fork bomb would make the forks of runs beside it fail.) (`resource` is imported
-    up front: after the switch of user, the interpreter's own files may be unreadable.)"""
-    for path in cgroups:
+def process_cap(args):
+    """RLIMIT_NPROC for the driver, or None: it stands in for the pids cgroup only for an
+    unprivileged user without one. (Only then: RLIMIT_NPROC counts every process of the user,
+    so one run's fork bomb would make the forks of runs beside it fail.)"""
+    return PROCESS_CAP if args.user is not None and not args.cgroup else None
+
+
+def limits(args):
+    """Runs in the child before exec: it joins the cpu and memory cgroups, output files are
+    capped at FILE_CAP (SIGXFSZ past it), and processes at `process_cap`. (`resource` is
+    imported up front: after the switch of user, the interpreter's own files may be
+    unreadable.)"""
+    for path in args.join_cgroup:
         join_cgroup(path)
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_CAP, FILE_CAP))
-    if user is not None and not pids_cgroup:
-        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESS_CAP, PROCESS_CAP))
+    if (cap := process_cap(args)) is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
 
 
 MS_NOSUID, MS_NODEV, MS_BIND = 0x2, 0x4, 0x1000
@@ -302,8 +308,8 @@ def helper_argv(args, driver, error_fd, filter_fd):
         argv += ["--join-cgroup", path]
     if args.user is not None:
         argv += ["--user", str(args.user)]
-        if not args.cgroup:
-            argv += ["--nproc", str(PROCESS_CAP)]
+    if (cap := process_cap(args)) is not None:
+        argv += ["--nproc", str(cap)]
     if args.witness:
         argv.append("--trace")
         if filter_fd is not None:
@@ -370,7 +376,7 @@ def spawn_with_python(args, driver):
                                          "extra_groups": []}
 
     def before_exec():
-        limits(args.user, args.join_cgroup, args.cgroup)
+        limits(args)
         if args.witness:
             witness.trace_me()
             seccomp.install()  # the calls that would escape the tracer go to it (seccomp.py)

@@ -160,6 +160,7 @@ def _compile(machine):
 
 # Built when the reaper imports this, so that the driver's child only makes two prctl calls.
 _FILTER = _compile(MACHINE)
+_PROGRAM = None if _FILTER is None else bytes(_FILTER[0])  # once, in the launcher
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.prctl.restype = ctypes.c_int
 _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
@@ -174,7 +175,7 @@ def _prctl(option, arg2, arg3=0):
 
 def program_bytes():
     """The filter's instructions as the kernel reads them (for exec_driver.c), or None."""
-    return None if _FILTER is None else bytes(_FILTER[0])
+    return _PROGRAM
 
 
 def install():
