@@ -47,7 +47,11 @@ def processes_mentioning(marker):
 
 
 def cgroups_of(pid):
-    return [p for p in Path("/sys/fs/cgroup").rglob(f"mpspec-{pid}-*") if p.is_dir()]
+    """The runner's cgroups, where cgroups.py makes them: under a v1 controller's folder, or
+    the v2 root. (Not rglob: it walked into other tests' cgroups as their runs removed them,
+    and failed with FileNotFoundError in one CI run.)"""
+    root, name = Path("/sys/fs/cgroup"), f"mpspec-{pid}-*"
+    return [p for p in [*root.glob(name), *root.glob(f"*/{name}")] if p.is_dir()]
 
 
 class InterruptTest(unittest.TestCase):
