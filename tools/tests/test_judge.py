@@ -373,6 +373,17 @@ class TimingTest(unittest.TestCase):
         self.assertEqual(self.check({"from": "@launch", "to": "j", "max": 10}, trace).observed,
                          "3.00 .. 10.00 units")
 
+    def test_only_a_span_over_its_bound_is_late(self):
+        """Late (the runner plays the run again) only when too slow: a span under its lower
+        bound is the implementation's doing, never the machine's load."""
+        trace = [op("j", t=100.5, t0=100.2)]
+        self.assertTrue(self.check({"from": "@launch", "to": "j", "max": 4}, trace).late)
+        self.assertFalse(self.check({"from": "@launch", "to": "j", "min": 6}, trace).late)
+        self.assertFalse(self.check({"from": "@launch", "to": "j", "min": 6, "max": 8},
+                                    trace).late)
+        self.assertFalse(self.check({"from": "@launch", "to": "j", "max": 6}, trace).late)
+        self.assertFalse(self.check({"from": "@launch", "to": "nope", "max": 100}).late)
+
     def test_an_end_never_recorded_fails(self):
         c = self.check({"from": "@launch", "to": "nope", "max": 100})
         self.assertFalse(c.ok)
@@ -414,6 +425,12 @@ class MedianTimingTest(unittest.TestCase):
         self.assertFalse(self.check(trace).ok)  # 8 ms without the baseline
         t["baseline"] = ["s_done", "nothing"]
         self.assertFalse(named(checks({"timing": [t]}, trace=trace), "median time from").ok)
+
+    def test_a_median_over_its_bound_is_late_and_unpaired_events_are_not(self):
+        trace = [op("done", t=1.0), op("joined", t=1.009)]
+        self.assertTrue(self.check(trace).late)
+        self.assertFalse(self.check(trace, bound=10).late)
+        self.assertFalse(self.check([op("done", t=1.0)]).late)
 
     def test_unpaired_events_fail(self):
         self.assertFalse(self.check([op("done", t=1.0)]).ok)

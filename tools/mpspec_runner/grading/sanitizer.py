@@ -46,7 +46,7 @@ def sanitizer_run(g, built, ws, loaded, options, jobs):
     sandbox = replace(SANITIZER_SANDBOX, user=ws.uid)
     with staged(built.driver, g.name, ws.uid) as driver, phase(g, "sanitizer cases"):
         results = run_cases(loaded, Adapter("sanitized", driver),
-                            replace(options, oracle=None, sandbox=sandbox),
+                            replace(options, oracle=None, sandbox=sandbox, replays=0),
                             SANITIZER_JOBS * jobs)
     for r in results:
         for line in r.observation.stderr if r.observation else []:

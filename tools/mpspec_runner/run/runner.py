@@ -28,6 +28,11 @@ class RunOptions:
     oracle_python: str | None = None  # the oracle's interpreter (None: the machine's python3)
     verbose: bool = False  # every check, the raw output and the trace
     sandbox: Sandbox = DEFAULT_SANDBOX
+    # A run that fails nothing but an upper bound on time (Check.late) is played again, this
+    # many times at most, and the last run is judged: a loaded machine delays a correct
+    # implementation now and then, while one that is slow by design (a join that polls)
+    # is slow on every run.
+    replays: int = 2
 
 
 @dataclass
@@ -56,14 +61,26 @@ def run_case(case, adapter, options):
     """Plays `case` on `adapter` and judges it. Never raises: a fault of the harness is the
     case's HARNESS verdict, and a record of the run that the judge cannot read fails it."""
     try:
-        obs = play(case, adapter.path, options.unit, options.python, options.sandbox)
-        checks = judged(case, obs, options.unit)
+        for played in range(1, options.replays + 2):
+            obs = play(case, adapter.path, options.unit, options.python, options.sandbox)
+            checks = judged(case, obs, options.unit)
+            if not only_late(checks):
+                break
         verdict = decide(case, obs, checks, adapter.expected, adapter.may_fail)
         text = described(case, adapter, obs, checks, verdict, options)
+        if played > 1:
+            text += (f"\n  played {played} times: the earlier runs took longer than a bound on "
+                     "time allows (a loaded machine?); this verdict is the last run's")
         return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks,
                       adapter.expected.get(case.id) or adapter.may_fail.get(case.id, ""))
     except Exception as e:  # noqa: BLE001 - whatever broke, this case's verdict says so
         return harness_fault(case, adapter, e)
+
+
+def only_late(checks):
+    """Whether the run failed, and only by taking longer than a bound on time allows."""
+    failed = [c for c in checks if not c.ok]
+    return bool(failed) and all(c.late for c in failed)
 
 
 UNREADABLE = "the run's trace could be read"
