@@ -1,6 +1,6 @@
 """The runner plays again a run that failed only by being late (run/runner.py, `replays`),
 and no other: the plays and the judge are stood in for, so each test decides what each run
-of the case shows."""
+of the case shows. And it starts the cases that wait longest first."""
 import unittest
 from unittest import mock
 
@@ -61,6 +61,24 @@ class ReplayTest(unittest.TestCase):
     def test_no_replays_when_none_are_asked(self):
         result, played = run([LATE, ON_TIME], replays=0)
         self.assertEqual((result.verdict, played), (Verdict.FAIL, 1))
+
+
+class OrderTest(unittest.TestCase):
+    def test_the_longest_waits_start_first_and_results_keep_the_given_order(self):
+        loaded = [cases.load(f) for f in cases.discover([str(SPEC / "10.4.5-join")])]
+        started = []
+
+        def run_case(case, adapter, _options):
+            started.append(case.id)
+            return runner.Result(case, adapter.name, Verdict.PASS)
+
+        with mock.patch.object(runner, "run_case", run_case):
+            results = runner.run_cases(loaded, Adapter("x", "/nonexistent"),
+                                       runner.RunOptions(unit=0.1), jobs=1)
+        self.assertEqual([r.case.id for r in results], [c.id for c in loaded])
+        self.assertEqual(started[0], "join.timeout-wakes-promptly")
+        self.assertEqual(sorted(started), sorted(c.id for c in loaded))
+        self.assertNotEqual(started, [c.id for c in loaded])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from dataclasses import replace
 from ..run.adapters import Adapter
 from ..run.runner import run_cases
 from ..sandbox.play import Sandbox
+from ..spec.clock import clock_units
 from .folders import staged
 from .record import phase
 from .workspace import warm
@@ -28,6 +29,24 @@ ADDRESS = re.compile(r"0x[0-9a-f]+")
 SANITIZER_REPORT = re.compile(r"(ERROR: (Address|Leak)Sanitizer: .*|.*: runtime error: .*)")
 
 
+def replayed(loaded):
+    """The cases the sanitizer run plays: few that, together, name every clause of API.md
+    and of the seed that `loaded` names (a greedy cover: at each step the case that adds
+    the most clauses not yet named, the one that waits least on the clock on a tie). A
+    sanitizer report comes from code a case makes run, and each clause is a behaviour of
+    the submission's code: once under the sanitizer is what it must have. The graded run
+    plays every case; these verdicts are not graded. About half the cases of spec/."""
+    left = {c for case in loaded for c in case.data.get("clauses", [])}
+    pool, chosen = list(loaded), []
+    while left:
+        best = max(pool, key=lambda case: (len(left & set(case.data.get("clauses", []))),
+                                           -clock_units(case)))
+        chosen.append(best)
+        pool.remove(best)
+        left -= set(best.data.get("clauses", []))
+    return [case for case in loaded if case in chosen]  # in the graded run's order
+
+
 def sanitizer_build(g, ws):
     """The AddressSanitizer + UBSan build of the submission's driver (the shared cache warmed
     first): the build, or None with the finding that says it failed."""
@@ -45,7 +64,7 @@ def sanitizer_run(g, built, ws, loaded, options, jobs):
     found = []
     sandbox = replace(SANITIZER_SANDBOX, user=ws.uid)
     with staged(built.driver, g.name, ws.uid) as driver, phase(g, "sanitizer cases"):
-        results = run_cases(loaded, Adapter("sanitized", driver),
+        results = run_cases(replayed(loaded), Adapter("sanitized", driver),
                             replace(options, oracle=None, sandbox=sandbox, replays=0),
                             SANITIZER_JOBS * jobs)
     for r in results:

@@ -16,6 +16,7 @@ from ..judge.checks import Check, Judge
 from ..judge.verdict import Verdict, decide
 from ..sandbox.play import DEFAULT_SANDBOX, Observation, Sandbox, play
 from ..sandbox.sessions import stop_all_runs
+from ..spec.clock import clock_units
 from .adapters import ORACLE
 from .describe import describe, head_line
 
@@ -146,7 +147,7 @@ def run_cases(cases, adapter, options, jobs=2, on_result=None, stop_after=None):
 
     results = {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
-    futures = [pool.submit(one, c) for c in cases]
+    futures = [pool.submit(one, c) for c in longest_first(cases)]
     try:
         for fut in concurrent.futures.as_completed(futures):
             result = fut.result()
@@ -159,6 +160,17 @@ def run_cases(cases, adapter, options, jobs=2, on_result=None, stop_after=None):
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return [results[c.id] for c in cases]
+
+
+def longest_first(cases):
+    """The cases that wait longest on the clock first, the others in their order: a long
+    case started last would leave the other jobs idle while it ends."""
+    def waits(case):
+        try:
+            return clock_units(case)
+        except Exception:  # noqa: BLE001 - a case the clock cannot read is run, not sorted
+            return 0.0
+    return sorted(cases, key=lambda case: -waits(case))
 
 
 def interrupt_on_sigterm():
