@@ -44,10 +44,10 @@ class ReplayTest(unittest.TestCase):
     def test_a_late_run_is_played_again_and_the_last_run_decides(self):
         result, played = run([LATE, ON_TIME, ON_TIME])
         self.assertEqual((result.verdict, played), (Verdict.PASS, 2))
-        self.assertIn("played 2 times", result.text)
+        self.assertIn("played 2 times: the earlier runs took longer", result.text)
         result, played = run([LATE, LATE, LATE, ON_TIME])
         self.assertEqual((result.verdict, played), (Verdict.FAIL, 3))
-        self.assertIn("played 3 times", result.text)
+        self.assertIn("played 3 times: every run took longer", result.text)
 
     def test_a_run_that_fails_otherwise_is_not_played_again(self):
         for runs in ([WRONG, ON_TIME], [EARLY, ON_TIME]):

@@ -70,7 +70,9 @@ def run_case(case, adapter, options):
         verdict = decide(case, obs, checks, adapter.expected, adapter.may_fail)
         text = described(case, adapter, obs, checks, verdict, options)
         if played > 1:
-            text += (f"\n  played {played} times: the earlier runs took longer than a bound on "
+            text += (f"\n  played {played} times: every run took longer than a bound on time "
+                     "allows: the claim failed every time" if only_late(checks) else
+                     f"\n  played {played} times: the earlier runs took longer than a bound on "
                      "time allows (a loaded machine?); this verdict is the last run's")
         return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks,
                       adapter.expected.get(case.id) or adapter.may_fail.get(case.id, ""))
