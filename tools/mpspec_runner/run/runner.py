@@ -65,13 +65,14 @@ def run_case(case, adapter, options):
         for played in range(1, options.replays + 2):
             obs = play(case, adapter.path, options.unit, options.python, options.sandbox)
             checks = judged(case, obs, options.unit)
-            if not only_late(checks):
+            late = only_late(checks)
+            if not late:
                 break
         verdict = decide(case, obs, checks, adapter.expected, adapter.may_fail)
         text = described(case, adapter, obs, checks, verdict, options)
         if played > 1:
             text += (f"\n  played {played} times: every run took longer than a bound on time "
-                     "allows: the claim failed every time" if only_late(checks) else
+                     "allows: the claim failed every time" if late else
                      f"\n  played {played} times: the earlier runs took longer than a bound on "
                      "time allows (a loaded machine?); this verdict is the last run's")
         return Result(case, adapter.name, verdict, obs.seconds, text, obs, checks,
