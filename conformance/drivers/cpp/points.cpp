@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "driver.hpp"
+#include "waiting.hpp"
 
 namespace mpspec::points {
 namespace {
@@ -75,6 +76,7 @@ void reach(const std::string& run, const std::string& point) {
 
 bool await(const std::string& run, const std::string& point, double seconds, bool main) {
   sem_t* sem = semaphore(run, point);
+  const Waiting waiting;
   const double deadline = monotonic() + seconds;
   for (;;) {
     const double now = monotonic();
@@ -84,7 +86,10 @@ bool await(const std::string& run, const std::string& point, double seconds, boo
       sem_post(sem);  // reached stays reached: every other process awaiting it goes on too
       return true;
     }
-    if ((errno != EINTR && errno != ETIMEDOUT) || left <= 0 || (main && alone())) return false;
+    if ((errno != EINTR && errno != ETIMEDOUT) || left <= 0 || waiting.ended_by_reaper() ||
+        (main && alone())) {
+      return false;
+    }
   }
 }
 

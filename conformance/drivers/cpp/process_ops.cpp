@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <deque>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "driver.hpp"
+#include "waiting.hpp"
 
 namespace mpspec::ops {
 namespace {
@@ -57,11 +59,22 @@ mp::Process make_process(const mp::Options& options, const Target& target) {
 // readable when its process ends, whoever the parent is; only the pid is the library's.
 bool ended_within(std::optional<pid_t> pid, double seconds) {
   if (!pid) return true;
+  const Waiting waiting;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   const int fd = static_cast<int>(syscall(SYS_pidfd_open, *pid, 0));
   if (fd < 0) return errno == ESRCH;  // gone already, and reaped
   pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
-  const int ready = poll(&p, 1, static_cast<int>(seconds * 1000));
+  int ready = 0;
+  // 50 ms between looks at whether the reaper ended the wait (waiting.hpp)
+  constexpr std::chrono::milliseconds::rep kSliceMs = 50;
+  for (;;) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
+    if (left <= 0 || waiting.ended_by_reaper()) break;
+    ready = poll(&p, 1, static_cast<int>(std::min(left, kSliceMs)));
+    if (ready > 0 || (ready < 0 && errno != EINTR)) break;
+  }
   close(fd);
   if (ready <= 0) return false;
   while (std::chrono::steady_clock::now() < deadline) {

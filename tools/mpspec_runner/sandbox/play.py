@@ -63,6 +63,7 @@ class RunFolder:
         os.chmod(self.root, 0o711)  # others may pass through to the files they are given
         self.scenario, self.trace = self.root / "scenario.json", self.root / "trace.jsonl"
         self.report, self.work = self.root / "report.json", self.root / "work"
+        self.stalled = self.root / "stalled"  # the reaper's word that the run's waits end
         scenario = case.scenario(unit)
         self.aliases = Aliases.of(scenario)
         self.scenario.write_text(json.dumps(self.aliases.renamed(scenario), indent=1),
@@ -83,6 +84,26 @@ def case_timeout(case, unit):
     return max(10.0, case.timeout_units() * unit)
 
 
+STALL_MARGIN = 10  # units past the case's longest timed step
+
+
+def stall_window(case, unit):
+    """Seconds every process of a run may wait, with no time limit, for another before the
+    reaper stops it as a deadlock (stall.py): longer than any timed step of the case (a sleep,
+    a join's or a wait's timeout), so a wake-up the reaper cannot see (an alarm(), a
+    timerfd) still comes first, and at least 2 s."""
+    def longest(value):
+        if isinstance(value, dict):
+            own = [float(value[k]) for k in ("units", "timeout")
+                   if isinstance(value.get(k), (int, float)) and not isinstance(value[k], bool)]
+            return max([0.0, *own, *(longest(v) for v in value.values())])
+        if isinstance(value, list):
+            return max([0.0, *(longest(v) for v in value)])
+        return 0.0
+    return max(2.0, (longest(case.data.get("main")) + longest(case.data.get("targets"))
+                     + STALL_MARGIN) * unit)
+
+
 def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
     """The observation of one run of `case` on the adapter."""
     obs = Observation()
@@ -96,8 +117,9 @@ def play(case, adapter_path, unit, python=None, sandbox=DEFAULT_SANDBOX):
         # shim (which a traced run would stop for duplicating stdout).
         python = python or os.environ.get("MPSPEC_PYTHON") or interpreter()
         env = dict(clean_env(python), **sandbox.env, MPSPEC_TRACE_FD="3",
-                   MPSPEC_TRACE_PATH=str(folder.trace))
+                   MPSPEC_TRACE_PATH=str(folder.trace), MPSPEC_STALL_PATH=str(folder.stalled))
         options = ["--output-cap", str(sandbox.output_cap), *cgroup_options,
+                   "--stall", str(stall_window(case, unit)), "--stall-file", str(folder.stalled),
                    *(["--user", str(user)] if user is not None else []),
                    *(["--witness"] if sandbox.witness else []),
                    *(["--program", str(adapter_path)] if sandbox.own_program_only else []),
@@ -161,6 +183,11 @@ def classify(obs, case, unit, sandbox):
                                           f"implementation of the API needs it")
     elif report.get("spawn_error"):
         obs.outcome, obs.note = "harness", f"cannot run the adapter: {report['spawn_error']}"
+    elif report.get("timed_out") and report.get("deadlock"):
+        obs.outcome, obs.note = "timeout", (f"stopped: every process of the run had waited "
+                                            f"{report['deadlock']:.1f} s for another, with no "
+                                            f"time limit (a deadlock: it would have waited "
+                                            f"out its {case_timeout(case, unit):.1f} s)")
     elif report.get("timed_out"):
         obs.outcome, obs.note = "timeout", (f"killed after {case_timeout(case, unit):.1f} s "
                                             f"({case.timeout_units()} units)")
@@ -172,6 +199,10 @@ def classify(obs, case, unit, sandbox):
     elif obs.status == EXIT_CASE_ERROR:
         msg = [ev.get("message") for ev in obs.trace if ev.get("ev") == "case_error"]
         obs.outcome, obs.note = "error", f"the driver reports a case error: {'; '.join(map(str, msg))}"
+    elif report.get("waits_ended"):
+        obs.note = (f"every process of the run waited for another for "
+                    f"{stall_window(case, unit):.1f} s, so the harness ended the driver's "
+                    f"waits then, as their time limits would have later")
 
 
 def not_applicable(obs, case, sandbox):

@@ -30,6 +30,7 @@ import time
 
 import procs  # this script's own folder is on sys.path: no package, no relative import
 import seccomp
+import stall
 import witness
 
 
@@ -130,9 +131,10 @@ def drain(fd):
         pass
 
 
-def wait_exit(proc, deadline, relay, cgroup, children, wake):
-    """Wait for the driver to exit; returns its wait status, or None on timeout, flood or
-    fork bomb."""
+def wait_exit(proc, deadline, relay, cgroup, children, wake, stalled, report, stall_file):
+    """Wait for the driver to exit; returns its wait status, or None on timeout, flood,
+    fork bomb or deadlock (`stalled`, a stall.Stall). A stall among the driver's own waits
+    ends those waits instead (`end_waits`) and the run goes on."""
     while True:
         children.collect()
         if proc.pid in children.exits:
@@ -140,10 +142,28 @@ def wait_exit(proc, deadline, relay, cgroup, children, wake):
         left = deadline - time.monotonic()
         if left <= 0 or relay.flooded or pids_limit_met(cgroup):
             return None
+        if stalled.seen(processes):
+            if not (stall_file and stalled.driver_waits()):
+                return None
+            end_waits(stall_file, report)
+            stalled.ended()
         # 10 ms between looks at pids.events: a bomb that met pids.max is stopped before it
         # has spun for long (every refused fork still copies the parent's page tables).
         if relay.pump(min(left, 0.01), [wake]):
             drain(wake)
+
+
+def end_waits(stall_file, report):
+    """Ends every wait of the driver under way: each began with the file's old content and
+    gives up once it reads a new one (conformance/drivers/cpp/waiting.hpp). Replaced whole,
+    so that no wait reads it half written; the run may read it but not write its folder."""
+    report["waits_ended"] = report.get("waits_ended", 0) + 1
+    report.setdefault("waits_ended_at", []).append(time.monotonic())
+    partial = stall_file + ".new"
+    with open(partial, "w", encoding="ascii") as f:
+        f.write(str(report["waits_ended"]))
+    os.chmod(partial, 0o644)
+    os.replace(partial, stall_file)
 
 
 def signal_all(namespace, sig):
@@ -234,6 +254,12 @@ def make_parser():
     ap.add_argument("timeout", type=float)
     ap.add_argument("grace", type=float)
     ap.add_argument("--output-cap", type=int, default=1 << 20)
+    ap.add_argument("--stall", type=float, default=0.0, metavar="S",
+                    help="stop the run once every process of it has waited S s, with no time "
+                         "limit, for another (a deadlock: stall.py); 0: never")
+    ap.add_argument("--stall-file", metavar="PATH",
+                    help="where to say that the driver's waits are ended, when they are all "
+                         "that is left of a stuck run (waiting.hpp); without it the run stops")
     ap.add_argument("--cgroup")
     ap.add_argument("--join-cgroup", action="append", default=[])
     ap.add_argument("--user", type=int)
@@ -396,6 +422,8 @@ def stop(proc, relay, args, namespace, report, children):
     stop_reason = ("flood" if relay.flooded else "pids_limit" if pids_limit_met(args.cgroup)
                    else "timed_out")
     report[stop_reason] = True
+    if stop_reason == "timed_out" and time.monotonic() < report["launch"] + args.timeout:
+        report["deadlock"] = args.stall
     table = processes()
     report["at_exit"] = describe(table, command_lines(namespace, table))
     kill_all(namespace)
@@ -452,7 +480,8 @@ def main(argv):
         return 0
     children.driver = proc.pid
     relay = Relay(proc, args.output_cap)
-    status = wait_exit(proc, report["launch"] + args.timeout, relay, args.cgroup, children, wake)
+    status = wait_exit(proc, report["launch"] + args.timeout, relay, args.cgroup, children, wake,
+                       stall.Stall(args.stall), report, args.stall_file)
     report["exit"] = time.monotonic()
     if status is None:
         status = stop(proc, relay, args, namespace, report, children)
