@@ -206,18 +206,54 @@ class Points:
 
     def wait(self, point, seconds, alone=lambda: False):
         """True once some process has reached `point` (which stays reached), False if none
-        did within `seconds`, or as soon as `alone()` says no other process could."""
+        did within `seconds`, as soon as `alone()` says no other process could, or once the
+        reaper ends the wait (Waiting)."""
         deadline = time.clock_gettime(time.CLOCK_MONOTONIC) + seconds
-        while True:
-            now = time.clock_gettime(time.CLOCK_MONOTONIC)
-            left = deadline - now
-            until = now + min(max(left, 0.0), SLICE)
-            ts = (ctypes.c_long * 2)(int(until), int((until % 1) * 1e9))
-            if self.libc.sem_clockwait(self.sem(point), time.CLOCK_MONOTONIC, ts) == 0:
-                self.libc.sem_post(self.sem(point))  # reached stays reached: others go on too
-                return True
-            if ctypes.get_errno() not in (errno.EINTR, errno.ETIMEDOUT) or left <= 0 or alone():
-                return False
+        with Waiting() as waiting:
+            while True:
+                now = time.clock_gettime(time.CLOCK_MONOTONIC)
+                left = deadline - now
+                until = now + min(max(left, 0.0), SLICE)
+                ts = (ctypes.c_long * 2)(int(until), int((until % 1) * 1e9))
+                if self.libc.sem_clockwait(self.sem(point), time.CLOCK_MONOTONIC, ts) == 0:
+                    self.libc.sem_post(self.sem(point))  # reached stays reached: others go on
+                    return True
+                if (ctypes.get_errno() not in (errno.EINTR, errno.ETIMEDOUT) or left <= 0
+                        or waiting.ended_by_reaper() or alone()):
+                    return False
+
+
+class Waiting:
+    """A wait for another process of the run that the reaper may end, as the C++ driver's
+    (conformance/drivers/cpp/waiting.hpp says why): the thread is named WAITING while it
+    lasts, and the wait gives up once the file MPSPEC_STALL_PATH names holds something new."""
+
+    def __enter__(self):
+        self.generation = stall_generation()
+        self.libc = ctypes.CDLL(None)
+        self.name = ctypes.create_string_buffer(16)
+        self.had_name = self.libc.prctl(PR_GET_NAME, self.name, 0, 0, 0) == 0
+        self.libc.prctl(PR_SET_NAME, WAITING, 0, 0, 0)
+        return self
+
+    def __exit__(self, *_exc):
+        if self.had_name:
+            self.libc.prctl(PR_SET_NAME, self.name, 0, 0, 0)
+
+    def ended_by_reaper(self):
+        return stall_generation() != self.generation
+
+
+WAITING = b"mpspec-waiting"  # kWaitingName in waiting.hpp
+PR_SET_NAME, PR_GET_NAME = 15, 16
+
+
+def stall_generation():
+    try:
+        with open(os.environ["MPSPEC_STALL_PATH"], "rb") as f:
+            return f.read(32)
+    except (KeyError, OSError):
+        return b""
 
 
 SLICE = 0.05  # seconds between looks at whether anyone is left to reach a point
@@ -268,8 +304,11 @@ def await_end(pid, seconds):
     except ProcessLookupError:
         return True  # gone already, and reaped
     try:
-        if not select.select([fd], [], [], seconds)[0]:
-            return False
+        with Waiting() as waiting:
+            while not select.select([fd], [], [], min(max(deadline - time.monotonic(), 0.0),
+                                                      SLICE))[0]:
+                if time.monotonic() >= deadline or waiting.ended_by_reaper():
+                    return False
     finally:
         os.close(fd)
     while time.monotonic() < deadline:
