@@ -9,6 +9,7 @@ import unittest
 from pathlib import Path
 
 from mpspec_runner.checkout import DRIVER_SOURCE, SPEC
+from mpspec_runner.run.adapters import find_adapter
 from mpspec_runner.sandbox import play as execute
 from mpspec_runner.sandbox import stall
 from mpspec_runner.spec import cases
@@ -61,7 +62,43 @@ def play(script):
         return obs, time.monotonic() - t0
 
 
+# Both processes await a point nobody reaches: only the time limit (50 units) would end it.
+STUCK_CASE = """
+id = "test.stuck"
+section = "beyond"
+claim = "A made-up case whose main program and child both await a point nobody reaches."
+level = "MUST"
+clauses = ["api.is-alive.running"]
+timeout_class = "short"
+weight = 1
+main = [
+  { do = "create", p = "w", target = "worker" },
+  { do = "start", p = "w" },
+  { do = "await", point = "never" },
+  { do = "join", p = "w" },
+]
+[targets.worker]
+steps = [{ do = "await", point = "nor_this" }]
+[expect]
+"""
+
+
 class StallTest(unittest.TestCase):
+    @unittest.skipIf(find_adapter("reference") is None, "the reference's driver is not built")
+    def test_the_cpp_drivers_waits_are_ended_as_their_limits_would_have(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "stuck.toml"
+            path.write_text(STUCK_CASE)
+            case = cases.load(path)
+            t0 = time.monotonic()
+            obs = execute.play(case, find_adapter("reference"), UNIT)
+            took = time.monotonic() - t0
+        self.assertEqual((obs.outcome, obs.report.get("waits_ended")), ("ran", 1), obs.note)
+        awaited = [ev for ev in obs.trace if ev.get("do") == "await"]
+        self.assertEqual([ev.get("value") for ev in awaited], [False, False])
+        self.assertLess(took, 50 * UNIT)  # not the awaits' time limit
+        self.assertGreaterEqual(took, execute.stall_window(case, UNIT))
+
     def test_the_drivers_waits_are_ended_when_they_are_all_that_is_left(self):
         obs, took = play(DRIVER_WAITS)
         self.assertEqual(obs.report.get("waits_ended"), 1, obs.report)
