@@ -54,29 +54,39 @@ mp::Process make_process(const mp::Options& options, const Target& target) {
   return {options, target.entry, target.path, target.name, target.args_json};
 }
 
+// Polls `p` until it is readable (true) or `deadline` passes (false), in 50 ms slices: the
+// reaper may end the wait sooner (waiting.hpp), which is then false as at the deadline.
+bool readable_before(pollfd& p, std::chrono::steady_clock::time_point deadline) {
+  const Waiting waiting;
+  constexpr std::chrono::milliseconds::rep kSliceMs = 50;
+  for (;;) {  // at least one look, so that a deadline of now still sees a readable fd
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
+    const int ready = poll(&p, 1, static_cast<int>(std::clamp(left, decltype(left){0}, kSliceMs)));
+    if (ready > 0) return true;
+    if ((ready < 0 && errno != EINTR) || left <= 0 || waiting.ended_by_reaper()) return false;
+  }
+}
+
+std::chrono::steady_clock::time_point after(double seconds) {
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+             std::chrono::duration<double>(seconds));
+}
+
 // await_end: true once process `pid` has ended (and, if it is our child, can be reaped: a
 // tracer may hold its end a moment), false if not within `seconds`. A pidfd becomes
 // readable when its process ends, whoever the parent is; only the pid is the library's.
 bool ended_within(std::optional<pid_t> pid, double seconds) {
   if (!pid) return true;
-  const Waiting waiting;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const auto deadline = after(seconds);
   const int fd = static_cast<int>(syscall(SYS_pidfd_open, *pid, 0));
   if (fd < 0) return errno == ESRCH;  // gone already, and reaped
   pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
-  int ready = 0;
-  // 50 ms between looks at whether the reaper ended the wait (waiting.hpp)
-  constexpr std::chrono::milliseconds::rep kSliceMs = 50;
-  for (;;) {
-    const auto left =
-        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
-            .count();
-    if (left <= 0 || waiting.ended_by_reaper()) break;
-    ready = poll(&p, 1, static_cast<int>(std::min(left, kSliceMs)));
-    if (ready > 0 || (ready < 0 && errno != EINTR)) break;
-  }
+  const bool ended = readable_before(p, deadline);
   close(fd);
-  if (ready <= 0) return false;
+  if (!ended) return false;
   while (std::chrono::steady_clock::now() < deadline) {
     siginfo_t info{};
     if (waitid(P_PID, static_cast<id_t>(*pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
@@ -197,11 +207,9 @@ Value Handles::perform(const std::string& what, const std::string& handle,
     const std::optional<mp::Process> q = impl_->handle(operand().other);
     return q.has_value() && *p == *q;
   }
-  if (what == "wait_sentinel") {
+  if (what == "wait_sentinel") {  // the sentinel follows a process of the run: a wait of ours
     pollfd fd{.fd = p->sentinel(), .events = POLLIN, .revents = 0};
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::duration<double>(operand().timeout.value()));
-    return poll(&fd, 1, static_cast<int>(ms.count())) > 0;
+    return readable_before(fd, after(operand().timeout.value()));
   }
   if (what == "set_name") p->set_name(operand().name);
   if (what == "set_daemon") p->set_daemon(operand().daemon);

@@ -1,10 +1,11 @@
-// The driver's waits for another process of the run (`await`, `await_end`), made visible to
-// the reaper, which ends them early when the whole run is stuck: while one lasts, the waiting
-// thread is named kWaitingName. Once every live thread of the run waits like this (or with
-// no time limit in the kernel), nothing can end a wait but its time limit, and that only
-// fails the case ("waited in vain"); so the reaper writes a new generation into the file
-// MPSPEC_STALL_PATH names, and every wait that began before it gives up at once, as if its
-// time had run out (tools/mpspec_runner/sandbox/stall.py).
+// The driver's waits for another process of the run (`await`, `await_end`, `wait_sentinel`),
+// made visible to the reaper, which ends them early when the whole run is stuck: while one
+// lasts, the waiting thread is named kWaitingName. Once every live thread of the run waits
+// like this (or with no time limit in the kernel), nothing can end a wait but its time
+// limit, and an `await` that ends there only fails the case ("waited in vain"); so the
+// reaper writes a new generation into the file MPSPEC_STALL_PATH names, and every wait that
+// began before it gives up at once, as if its time had run out
+// (tools/mpspec_runner/sandbox/stall.py, spec/README.md).
 #ifndef MPSPEC_DRIVER_WAITING_HPP_
 #define MPSPEC_DRIVER_WAITING_HPP_
 

@@ -521,9 +521,15 @@ class Program:
             return str(p)
         elif do == "same":
             return p == self.handle(step["q"])
-        elif do == "wait_sentinel":
-            ready = connection().wait([p.sentinel], unit_seconds(step["timeout"]))
-            return bool(ready)
+        elif do == "wait_sentinel":  # the sentinel follows a process of the run: our wait
+            deadline = time.monotonic() + unit_seconds(step["timeout"])
+            with Waiting() as waiting:
+                while True:  # at least one look, so that a timeout of 0 sees a ready one
+                    left = deadline - time.monotonic()
+                    if connection().wait([p.sentinel], min(max(left, 0.0), SLICE)):
+                        return True
+                    if left <= 0 or waiting.ended_by_reaper():
+                        return False
         elif do == "set_name":
             p.name = step["value"]
         elif do == "set_daemon":

@@ -87,14 +87,20 @@ def case_timeout(case, unit):
 STALL_MARGIN = 10  # units past the case's longest timed step
 
 
+# The driver's own waits (waiting.hpp): their time limits are what the reaper may end early.
+DRIVER_WAITS = ("await", "await_end", "wait_sentinel")
+
+
 def stall_window(case, unit):
     """Seconds every process of a run may wait, with no time limit, for another before the
-    reaper stops it as a deadlock (stall.py): longer than any timed step of the case (a sleep,
-    a join's or a wait's timeout), so a wake-up the reaper cannot see (an alarm(), a
-    timerfd) still comes first, and at least 2 s."""
+    reaper stops it as a deadlock (stall.py): longer than any other timed step of the case (a
+    sleep, a join's timeout), so a wake-up the reaper cannot see (an alarm(), a timerfd)
+    still comes first, and at least 2 s. The driver's own waits do not count: their limits
+    are the ones a stall ends early."""
     def longest(value):
         if isinstance(value, dict):
-            own = [float(value[k]) for k in ("units", "timeout")
+            keys = ("units",) if value.get("do") in DRIVER_WAITS else ("units", "timeout")
+            own = [float(value[k]) for k in keys
                    if isinstance(value.get(k), (int, float)) and not isinstance(value[k], bool)]
             return max([0.0, *own, *(longest(v) for v in value.values())])
         if isinstance(value, list):
