@@ -121,6 +121,17 @@ class StallTest(unittest.TestCase):
         self.assertNotIn("waits_ended", obs.report)
         self.assertNotIn("timed_out", obs.report)
 
+    def test_the_window_outlasts_every_timed_step_but_the_drivers_own_waits(self):
+        class Made:  # a case's data, as stall_window reads it
+            data = {"main": [{"do": "sleep", "units": 3},
+                             {"do": "join", "p": "w", "timeout": 5},
+                             {"do": "wait_sentinel", "p": "w", "timeout": 60},
+                             {"do": "await_end", "p": "w", "timeout": 70}],
+                    "targets": {"t": {"steps": [{"do": "await", "point": "x", "timeout": 80},
+                                                {"do": "sleep", "units": 4}]}}}
+        self.assertAlmostEqual(execute.stall_window(Made, 0.5), (5 + 4 + 10) * 0.5)
+        self.assertEqual(execute.stall_window(Made, 0.01), 2.0)
+
     def test_the_driver_names_its_waits_as_the_reaper_reads_them(self):
         header = (DRIVER_SOURCE / "waiting.hpp").read_text()
         self.assertIn(f'kWaitingName[] = "{stall.WAITING}";', header)
