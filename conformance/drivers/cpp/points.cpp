@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -43,7 +44,8 @@ timespec at(double seconds) {
                   .tv_nsec = static_cast<long>((seconds - whole) * 1e9)};
 }
 
-constexpr double kSlice = 0.05;  // seconds between looks at whether anyone is left
+// Seconds between looks at whether anyone is left (and whether the reaper ended the wait).
+constexpr double kSlice = std::chrono::duration<double>(kWaitSlice).count();
 
 // True when this process has no live child: its children (and theirs) are the only
 // processes that could reach a point the main program awaits, so a start() that created

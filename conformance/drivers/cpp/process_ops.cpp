@@ -58,12 +58,12 @@ mp::Process make_process(const mp::Options& options, const Target& target) {
 // reaper may end the wait sooner (waiting.hpp), which is then false as at the deadline.
 bool readable_before(pollfd& p, std::chrono::steady_clock::time_point deadline) {
   const Waiting waiting;
-  constexpr std::chrono::milliseconds::rep kSliceMs = 50;
   for (;;) {  // at least one look, so that a deadline of now still sees a readable fd
     const auto left =
         std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
             .count();
-    const int ready = poll(&p, 1, static_cast<int>(std::clamp(left, decltype(left){0}, kSliceMs)));
+    const int ready =
+        poll(&p, 1, static_cast<int>(std::clamp(left, decltype(left){0}, kWaitSlice.count())));
     if (ready > 0) return true;
     if ((ready < 0 && errno != EINTR) || left <= 0 || waiting.ended_by_reaper()) return false;
   }

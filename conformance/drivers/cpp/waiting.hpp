@@ -10,12 +10,16 @@
 #define MPSPEC_DRIVER_WAITING_HPP_
 
 #include <array>
+#include <chrono>
 #include <string>
 
 namespace mpspec {
 
 // 15 characters at most: the kernel's limit for a thread's name (stall.py reads the same).
 inline constexpr char kWaitingName[] = "mpspec-waiting";
+
+// How long a wait blocks between its looks at whether the reaper has ended it.
+inline constexpr std::chrono::milliseconds kWaitSlice{50};
 
 // Names the calling thread kWaitingName for its lifetime, then gives the name back (a
 // library may have named it).

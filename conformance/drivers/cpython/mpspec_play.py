@@ -184,7 +184,7 @@ class Points:
     and no other run does. The driver's own channel: nothing of the module under test."""
 
     def __init__(self):
-        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.libc = LIBC
         self.libc.sem_open.restype = ctypes.c_void_p
         self.libc.sem_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint,
                                        ctypes.c_uint]
@@ -230,21 +230,21 @@ class Waiting:
 
     def __enter__(self):
         self.generation = stall_generation()
-        self.libc = ctypes.CDLL(None)
         self.name = ctypes.create_string_buffer(16)
-        self.had_name = self.libc.prctl(PR_GET_NAME, self.name, 0, 0, 0) == 0
-        self.libc.prctl(PR_SET_NAME, WAITING, 0, 0, 0)
+        self.had_name = LIBC.prctl(PR_GET_NAME, self.name, 0, 0, 0) == 0
+        LIBC.prctl(PR_SET_NAME, WAITING, 0, 0, 0)
         return self
 
     def __exit__(self, *_exc):
         if self.had_name:
-            self.libc.prctl(PR_SET_NAME, self.name, 0, 0, 0)
+            LIBC.prctl(PR_SET_NAME, self.name, 0, 0, 0)
 
     def ended_by_reaper(self):
         return stall_generation() != self.generation
 
 
 WAITING = b"mpspec-waiting"  # kWaitingName in waiting.hpp
+LIBC = ctypes.CDLL(None, use_errno=True)
 PR_SET_NAME, PR_GET_NAME = 15, 16
 
 
@@ -304,11 +304,8 @@ def await_end(pid, seconds):
     except ProcessLookupError:
         return True  # gone already, and reaped
     try:
-        with Waiting() as waiting:
-            while not select.select([fd], [], [], min(max(deadline - time.monotonic(), 0.0),
-                                                      SLICE))[0]:
-                if time.monotonic() >= deadline or waiting.ended_by_reaper():
-                    return False
+        if not ready_before(deadline, lambda seconds: select.select([fd], [], [], seconds)[0]):
+            return False
     finally:
         os.close(fd)
     while time.monotonic() < deadline:
@@ -321,14 +318,27 @@ def await_end(pid, seconds):
     return False
 
 
+def ready_before(deadline, ready):
+    """True once `ready(seconds)` (a wait of at most that long) says so, False once the
+    monotonic `deadline` passes or the reaper ends the wait (Waiting): it waits in slices of
+    SLICE, and looks at least once, so that a deadline of now still sees what is ready (the
+    C++ driver's readable_before)."""
+    with Waiting() as waiting:
+        while True:
+            left = deadline - time.monotonic()
+            if ready(min(max(left, 0.0), SLICE)):
+                return True
+            if left <= 0 or waiting.ended_by_reaper():
+                return False
+
+
 def reapable(pid):
     """Whether our child `pid` has ended and can be reaped (waitid WNOHANG|WNOWAIT: it is
     left to the library to reap); ChildProcessError if it is not our child."""
     if hasattr(os, "waitid"):
         return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    libc = ctypes.CDLL(None, use_errno=True)  # PyPy 3.9 lacks os.waitid
-    info = ctypes.create_string_buffer(128)  # siginfo_t; si_pid at 16 on 64-bit Linux
-    if libc.waitid(1, pid, info, 4 | 1 | 0x01000000) != 0:  # P_PID; WEXITED|WNOHANG|WNOWAIT
+    info = ctypes.create_string_buffer(128)  # PyPy 3.9 lacks os.waitid; si_pid at 16 on x86-64
+    if LIBC.waitid(1, pid, info, 4 | 1 | 0x01000000) != 0:  # P_PID; WEXITED|WNOHANG|WNOWAIT
         raise ChildProcessError(ctypes.get_errno(), "waitid")
     return int.from_bytes(info.raw[16:20], "little") != 0
 
@@ -337,8 +347,7 @@ def pidfd_open(pid):
     """os.pidfd_open, or the system call where the interpreter lacks it (PyPy 3.9)."""
     if hasattr(os, "pidfd_open"):
         return os.pidfd_open(pid)
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = libc.syscall(434, ctypes.c_int(pid), ctypes.c_uint(0))  # SYS_pidfd_open
+    fd = LIBC.syscall(434, ctypes.c_int(pid), ctypes.c_uint(0))  # SYS_pidfd_open
     if fd < 0:
         err = ctypes.get_errno()
         raise (ProcessLookupError if err == errno.ESRCH else OSError)(err, os.strerror(err))
@@ -522,14 +531,8 @@ class Program:
         elif do == "same":
             return p == self.handle(step["q"])
         elif do == "wait_sentinel":  # the sentinel follows a process of the run: our wait
-            deadline = time.monotonic() + unit_seconds(step["timeout"])
-            with Waiting() as waiting:
-                while True:  # at least one look, so that a timeout of 0 sees a ready one
-                    left = deadline - time.monotonic()
-                    if connection().wait([p.sentinel], min(max(left, 0.0), SLICE)):
-                        return True
-                    if left <= 0 or waiting.ended_by_reaper():
-                        return False
+            return ready_before(time.monotonic() + unit_seconds(step["timeout"]),
+                                lambda seconds: connection().wait([p.sentinel], seconds))
         elif do == "set_name":
             p.name = step["value"]
         elif do == "set_daemon":

@@ -1,16 +1,18 @@
-"""Deadlock: every process of a run waits, with no time limit, for what only another process
-of the run could give (a child that never reaches its point, a join that waits for a child
-waiting in turn). Such a run would only wait out its time limit (100 units, 25 s and more);
-the reaper stops it once the same waits have lasted a window without any CPU time spent.
+"""A run stuck in waits: every process of it waits for what only another process of the run
+could give (a child that never reaches its point, a join that waits for a child waiting in
+turn). Such a run would only wait out its time limits; the reaper sees it once the same
+waits have lasted a window without any CPU time spent, and ends the driver's waits among
+them, or stops the run as a deadlock where there are none (reaper.py, `wait_exit`).
 
 A task counts as waiting for ever in a system call known to have no time limit as called
 (a wait4, a read, a poll with timeout -1, a futex wait without a timeout, ...), or in one of
-the driver's own waits for another process of the run (an `await`, an `await_end`: the
-driver names the waiting thread WAITING while it lasts, waiting.hpp). Those have a time
-limit, 50 units by default, but the end of it only fails the case ("waited in vain"): it
-cannot help it pass. A sleep, another timed wait, a running or stopped task, or one whose
-system call cannot be read keeps the run alive. What cannot be seen here (an alarm(), a timerfd) wakes a process within
-the case's own longest timed step, which the window outlasts (play.py, `stall_window`).
+the driver's own waits for another process of the run (`await`, `await_end`,
+`wait_sentinel`: the driver names the waiting thread WAITING while it lasts, waiting.hpp).
+Those have time limits, but ending one early gives what its limit would have: a wait in
+vain. A sleep, another timed wait, a running or stopped task, or one whose system call
+cannot be read keeps the run alive. What cannot be seen here (an alarm(), a timerfd) wakes
+a process within the case's longest other timed step, which the window outlasts (play.py,
+`stall_window`).
 
 No relative imports: reaper.py imports this as `stall` (its own folder is on sys.path)."""
 import os
