@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..checkout import DRIVER_SOURCE
 from ..sandbox.sessions import session
-from . import samples
+from . import precompiled, samples
 
 BUILD_TIMEOUT = 600  # seconds; a build that takes longer is reported, not waited for
 # The largest file a build may write (the sanitizer build's driver, with debug information, is
@@ -86,11 +86,12 @@ def generator(build_dir):
 
 
 def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_SOURCE, env=None,
-                 user=None, cgroup=None):
+                 user=None, cgroup=None, headers=None):
     """The driver built against `impl_dir` in `build_dir` (made if need be). By default, as
     the caller, with the caller's ccache; the grader passes the driver's `source` (a copy),
-    the `env` (its cache settings) and the `user` and `cgroup` to build as
-    (workspace.py)."""
+    the `env` (its cache settings), the `user` and `cgroup` to build as, and the precompiled
+    `headers` (workspace.py): (the header's path, and the digest to make it for once
+    configured, or None if it is made already)."""
     impl_dir, build_dir = Path(impl_dir).resolve(), Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     ran_in = build_dir.resolve()  # where the compiler runs, as ccache and diagnostics see it
@@ -99,9 +100,14 @@ def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_S
                  f"-DMP_SANITIZE={'ON' if sanitize else 'OFF'}"]
     if shutil.which("ccache"):  # samples and resubmissions share most files with the reference
         configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
+    header, make_for = headers or (None, None)
+    if header is not None:
+        configure += [f"-DMP_PRECOMPILED={header}", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]
     build = ["cmake", "--build", str(build_dir), "-j", str(jobs or os.cpu_count() or 1)]
     output, env = [], env or ccache_env(impl_dir, ran_in)
     for cmd in (configure, build):
+        if cmd is build and make_for is not None:
+            precompiled.make(build_dir, make_for)  # if it fails, the build parses the text
         code, out = run_step(cmd, BUILD_TIMEOUT, env, user, cgroup, build_dir)
         if code is None:
             output.append(f"the build took longer than {BUILD_TIMEOUT} s and was stopped")

@@ -11,7 +11,9 @@ Compiled objects are shared through ccache, read-only: the shared cache is fille
 `warm`, root building the reference in the same layout, so a sample or a submission that
 keeps most of the reference's files reuses its objects (a driver build falls from about
 30 s to about 3 s), and nothing one submission compiled, or its runs wrote, reaches another
-submission's build. Each build's own cache lives in its build folder and goes with it."""
+submission's build. Each build's own cache lives in its build folder and goes with it.
+`warm` also precompiles the standard headers once (precompiled.py), and every build then
+reads them instead of parsing them again in each file a submission changes."""
 import contextlib
 import fcntl
 import hashlib
@@ -26,7 +28,7 @@ from ..checkout import DRIVER_SOURCE, REFERENCE, ROOT
 from ..sandbox import users
 from ..sandbox.cgroups import make_cgroup, memory_limit_file, remove_cgroup
 from ..sandbox.environment import clean_env
-from . import build, samples
+from . import build, precompiled, samples
 
 SHARED_CACHE = Path(os.environ.get("MPSPEC_SHARED_CCACHE", "/var/cache/mpspec/ccache"))
 BUILD_MEMORY = 4 << 30  # bytes: ten times what the heaviest honest driver build takes
@@ -61,11 +63,14 @@ class Workspace:
             env.update(CCACHE_SECONDARY_STORAGE=f"file:{shared}", CCACHE_UMASK="022")
         elif cache_ready():
             env.update(CCACHE_SECONDARY_STORAGE=f"file:{SHARED_CACHE}|read-only")
+        headers = self.precompiled(sanitize, shared)
+        if headers is not None:
+            env.update(CCACHE_SLOPPINESS=precompiled.SLOPPINESS)
         memory = make_cgroup(
             "memory", (memory_limit_file("memory"), BUILD_MEMORY), user=self.uid)
         try:
             built = build.build_driver(self.impl, folder, sanitize, source=self.source, env=env,
-                                       user=self.uid, cgroup=memory)
+                                       user=self.uid, cgroup=memory, headers=headers)
         finally:
             if self.uid is not None:
                 users.kill_all_of(self.uid)  # a compiler that left its session, too
@@ -73,6 +78,19 @@ class Workspace:
                 remove_cgroup(memory)
         close(folder)
         return built
+
+    @staticmethod
+    def precompiled(sanitize, shared):
+        """(header, digest to make it for or None) for build_driver: the shared precompiled
+        headers of this version, made by the warm build (`shared`) and only read by others;
+        None where there are none (not root, an export, a failed warm-up)."""
+        if os.geteuid() != 0 or not (REFERENCE / "src").is_dir():
+            return None
+        digest = inputs_digest(sanitize)
+        if shared:
+            return precompiled.path(digest), digest
+        header = precompiled.ready(digest)
+        return None if header is None else (header, None)
 
 
 @contextlib.contextmanager
@@ -153,10 +171,13 @@ def warm(sanitize=False):
         return
     if not cache_ready():
         return
-    stamp = SHARED_CACHE / f"warm-{inputs_digest(sanitize)}"
+    digest = inputs_digest(sanitize)
+    stamp = SHARED_CACHE / f"warm-{digest}"
     with open(SHARED_CACHE / "warm.lock", "w", encoding="ascii") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two gradings starting at once warm it once
-        if stamp.exists():
+        # (the precompiled headers of an older version go after a day unused, its cached
+        # objects only when ccache needs the room: a version graded again makes them anew)
+        if stamp.exists() and precompiled.ready(digest):
             return
         with tempfile.TemporaryDirectory(prefix="mpspec-warm-") as tmp:
             unpacked = Path(tmp) / "unpacked"
