@@ -109,3 +109,31 @@ class PrecompiledTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(shutil.which("cmake") and shutil.which("ccache") and os.geteuid() == 0,
+                     "needs cmake, ccache, and root")
+class ExportWarmTest(unittest.TestCase):
+    """An export holds no reference: its set-up (`tools/mpspec grade --prepare`) warms the
+    shared cache with what no implementation changes, so a grading's build compiles only the
+    submission's files and process_ops.cpp."""
+
+    def test_a_build_after_the_export_warm_up_reuses_the_driver(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            with mock.patch.object(workspace, "REFERENCE", tmp / "no-reference"), \
+                    mock.patch.object(workspace, "SHARED_CACHE", tmp / "ccache"), \
+                    mock.patch.object(precompiled, "FOLDER", tmp / "precompiled"):
+                self.assertTrue(workspace.warm(False))
+                self.assertIsNotNone(precompiled.ready(workspace.inputs_digest(False)))
+                unpacked = tmp / "unpacked"
+                shutil.copytree(REFERENCE, unpacked / "submission")
+                with workspace.workspace(unpacked, unpacked / "submission", None) as ws:
+                    built = ws.build(False)
+                    self.assertTrue(built.ok, built.output[-2000:])
+                    stats = subprocess.run(
+                        ["ccache", "--print-stats"], capture_output=True, text=True, check=True,
+                        env=dict(os.environ, CCACHE_DIR=str(ws.root / "build" / "ccache")))
+                    counts = dict(line.split("\t") for line in stats.stdout.splitlines())
+                    # the driver's six independent files, from the shared cache
+                    self.assertEqual(int(counts["remote_storage_hit"]), 6, stats.stdout)

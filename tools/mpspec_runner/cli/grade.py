@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 from ..checkout import ROOT, SPEC
+from ..grading import workspace
 from ..grading.batch import grade_all
 from ..grading.folders import private_folder
 from ..grading.names import CLASS_MATRIX
@@ -32,7 +33,10 @@ from ..spec.lint import lint
 def parse(argv):
     ap = argparse.ArgumentParser(prog="tools/mpspec grade", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("submissions", nargs="+", help="directories, tarballs or zips")
+    ap.add_argument("submissions", nargs="*", help="directories, tarballs or zips")
+    ap.add_argument("--prepare", action="store_true",
+                    help="only fill the shared caches every grading's build reads (compiled "
+                         "objects, precompiled headers; as root): an export's set-up runs it")
     ap.add_argument("--rubric", default=str(RUBRIC), help="the rubric (default spec/rubric.toml)")
     ap.add_argument("--out", default="out/grades", help="where reports go (default out/grades)")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="cases run in parallel (default 2)")
@@ -44,11 +48,16 @@ def parse(argv):
     ap.add_argument("--build-root", default=str(ROOT / "build" / "grade"),
                     help="scratch builds (default build/grade)")
     ap.add_argument("--json", action="store_true", help="print each grade as one JSON line")
-    return ap.parse_args(argv)
+    opts = ap.parse_args(argv)
+    if not opts.submissions and not opts.prepare:
+        ap.error("name at least one submission (or --prepare)")
+    return opts
 
 
 def main(argv):
     opts = parse(argv)
+    if opts.prepare:
+        return prepare(opts.sanitize)
     opts.build_root = str(Path(opts.build_root).resolve())
     try:
         rubric, loaded = load_inputs(opts)
@@ -115,3 +124,19 @@ def load_inputs(opts):
     if opts.keyword:
         loaded = [c for c in loaded if opts.keyword in c.id or opts.keyword in c.rel]
     return rubric, loaded
+
+
+def prepare(sanitize):
+    """Fills the shared caches, so that an export's first grading, like every later one,
+    compiles only the submission's own files."""
+    if os.geteuid() != 0:
+        print("mpspec grade --prepare: only root fills the shared caches", file=sys.stderr)
+        return 2
+    for variant in ((False, True) if sanitize else (False,)):
+        if not workspace.warm(sanitize=variant):
+            print("mpspec grade --prepare: the shared caches could not be filled "
+                  f"({'sanitizer' if variant else 'plain'} build); gradings compile the "
+                  "driver in full", file=sys.stderr)
+            return 1
+    print("mpspec grade --prepare: the shared caches are filled")
+    return 0

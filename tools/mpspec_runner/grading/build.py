@@ -86,12 +86,12 @@ def generator(build_dir):
 
 
 def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_SOURCE, env=None,
-                 user=None, cgroup=None, headers=None):
+                 user=None, cgroup=None, headers=None, target=None):
     """The driver built against `impl_dir` in `build_dir` (made if need be). By default, as
     the caller, with the caller's ccache; the grader passes the driver's `source` (a copy),
     the `env` (its cache settings), the `user` and `cgroup` to build as, and the precompiled
     `headers` (workspace.py): (the header's path, and the digest to make it for once
-    configured, or None if it is made already)."""
+    configured, or None if it is made already); `target` builds only that target."""
     impl_dir, build_dir = Path(impl_dir).resolve(), Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     ran_in = build_dir.resolve()  # where the compiler runs, as ccache and diagnostics see it
@@ -104,6 +104,8 @@ def build_driver(impl_dir, build_dir, sanitize=False, jobs=None, source=DRIVER_S
     if header is not None:
         configure += [f"-DMP_PRECOMPILED={header}", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]
     build = ["cmake", "--build", str(build_dir), "-j", str(jobs or os.cpu_count() or 1)]
+    if target is not None:
+        build += ["--target", target]
     output, env = [], env or ccache_env(impl_dir, ran_in)
     for cmd in (configure, build):
         if cmd is build and make_for is not None:

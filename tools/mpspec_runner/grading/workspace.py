@@ -35,6 +35,8 @@ BUILD_MEMORY = 4 << 30  # bytes: ten times what the heaviest honest driver build
 # A grading's build folder (both builds, their objects and caches): about six times what the
 # plain and the sanitizer build together write. A tmpfs, so only what is written is held.
 BUILD_SPACE = "1536m"
+# The driver's files that do not depend on the implementation (its CMakeLists.txt).
+INDEPENDENT = "mpspec_driver_impl_play"
 DRIVER_FILES = [*sorted(DRIVER_SOURCE.glob("*.?pp")), DRIVER_SOURCE / "CMakeLists.txt",
                 *sorted((ROOT / "cmake").glob("*.cmake"))]
 
@@ -47,9 +49,9 @@ class Workspace:
         self.root, self.impl, self.uid = root, impl, uid
         self.source = root / "driver" / DRIVER_SOURCE.relative_to(ROOT)
 
-    def build(self, sanitize=False, shared=None):
-        """Builds the driver as the grading's user; `shared` makes this a trusted build that
-        fills the shared cache (warm's, as root)."""
+    def build(self, sanitize=False, shared=None, target=None):
+        """Builds the driver (or only `target`) as the grading's user; `shared` makes this a
+        trusted build that fills the shared cache (warm's, as root)."""
         folder = self.root / ("asan" if sanitize else "build")
         folder.mkdir(mode=0o700)
         (folder / "tmp").mkdir()
@@ -70,7 +72,8 @@ class Workspace:
             "memory", (memory_limit_file("memory"), BUILD_MEMORY), user=self.uid)
         try:
             built = build.build_driver(self.impl, folder, sanitize, source=self.source, env=env,
-                                       user=self.uid, cgroup=memory, headers=headers)
+                                       user=self.uid, cgroup=memory, headers=headers,
+                                       target=target)
         finally:
             if self.uid is not None:
                 users.kill_all_of(self.uid)  # a compiler that left its session, too
@@ -83,8 +86,8 @@ class Workspace:
     def precompiled(sanitize, shared):
         """(header, digest to make it for or None) for build_driver: the shared precompiled
         headers of this version, made by the warm build (`shared`) and only read by others;
-        None where there are none (not root, an export, a failed warm-up)."""
-        if os.geteuid() != 0 or not (REFERENCE / "src").is_dir():
+        None where there are none (not root, a failed warm-up)."""
+        if os.geteuid() != 0:
             return None
         digest = inputs_digest(sanitize)
         if shared:
@@ -161,16 +164,19 @@ def cache_ready():
 
 def warm(sanitize=False):
     """Fills the shared cache from the reference, built by root in a workspace's layout
-    (unpacked/submission, as unpack.py lays out every submission). Once per version of the
-    reference, the driver and the compiler: a stamp file says it is done."""
-    if os.geteuid() != 0 or not shutil.which("ccache") or not (REFERENCE / "src").is_dir():
-        return  # (an export holds no reference: its gradings compile the driver in full)
+    (unpacked/submission, as unpack.py lays out every submission), and makes the precompiled
+    headers. Once per version of the reference, the driver and the compiler: a stamp file
+    says it is done. An export holds no reference: there a stand-in takes its place, and only
+    what no implementation changes is compiled (the driver's INDEPENDENT target, the
+    headers). True if the cache is warm."""
+    if os.geteuid() != 0 or not shutil.which("ccache"):
+        return False
     try:
         SHARED_CACHE.mkdir(mode=0o755, parents=True, exist_ok=True)
     except OSError:  # a read-only /var: builds then compile everything, nothing worse
-        return
+        return False
     if not cache_ready():
-        return
+        return False
     digest = inputs_digest(sanitize)
     stamp = SHARED_CACHE / f"warm-{digest}"
     with open(SHARED_CACHE / "warm.lock", "w", encoding="ascii") as lock:
@@ -178,13 +184,29 @@ def warm(sanitize=False):
         # (the precompiled headers of an older version go after a day unused, its cached
         # objects only when ccache needs the room: a version graded again makes them anew)
         if stamp.exists() and precompiled.ready(digest):
-            return
+            return True
         with tempfile.TemporaryDirectory(prefix="mpspec-warm-") as tmp:
             unpacked = Path(tmp) / "unpacked"
-            impl = samples.materialize_reference(unpacked / "submission")
+            if (REFERENCE / "src").is_dir():
+                impl, target = samples.materialize_reference(unpacked / "submission"), None
+            else:
+                impl, target = stand_in(unpacked / "submission"), INDEPENDENT
             with workspace(unpacked, impl, None) as ws:
-                if ws.build(sanitize, shared=SHARED_CACHE).ok:
+                if ws.build(sanitize, shared=SHARED_CACHE, target=target).ok:
                     stamp.touch()
+                    return True
+    return False
+
+
+def stand_in(folder):
+    """An implementation directory that configures (include/mp/process.hpp, a source file)
+    and implements nothing: only the driver's INDEPENDENT target is built against it."""
+    (folder / "include" / "mp").mkdir(parents=True)
+    (folder / "src").mkdir()
+    note = "// mpspec: a stand-in for the reference, which an export does not hold\n"
+    (folder / "include" / "mp" / "process.hpp").write_text(note, encoding="ascii")
+    (folder / "src" / "stand_in.cpp").write_text(note, encoding="ascii")
+    return folder
 
 
 def inputs_digest(sanitize):

@@ -84,6 +84,9 @@ if [ "${MPSPEC_NO_APT:-}" != 1 ]; then
 fi
 # A grader that does not start would fail every submission: better to fail the build.
 python3 source/tools/mpspec grade --help >/dev/null
+# The driver's objects that no submission changes, and the precompiled standard headers,
+# into the image's shared caches: a grading then compiles only the submission's own files.
+python3 source/tools/mpspec grade --prepare
 python3 source/tools/run_case.py --lint >/dev/null
 python3 -c 'import tomllib, sys; tomllib.load(open(sys.argv[1], "rb"))' rubric.toml
 # The grader's tree (the cases, hidden ones among them, and the rubric) is root's alone: a
@@ -116,10 +119,11 @@ PrairieLearn external-grading image (docs.prairielearn.com/externalGrading/).
     docker push {IMAGE}
 
 (`podman build` works alike; `--build-arg BASE=debian:trixie-slim` picks another Debian.)
-The build installs `tools/debian-packages.txt`, checks that the grader starts, and closes
-/opt/mpspec to every user but root: a submission builds and runs as a user of its own, and
-reads neither the cases nor the rubric (the image holds no reference implementation: a
-grading compiles the driver in full, in about half a minute). `mpspec/rubric.toml` is
+The build installs `tools/debian-packages.txt`, checks that the grader starts, compiles
+the parts of the driver no submission changes and the standard headers into the image's
+caches (`/var/cache/mpspec`), and closes /opt/mpspec to every user but root: a submission
+builds and runs as a user of its own, and reads neither the cases nor the rubric (the image
+holds no reference implementation: a grading compiles the submission's files). `mpspec/rubric.toml` is
 the rubric the export was given. PrairieLearn pulls public images: whoever can pull it can
 read that rubric, so keep hidden cases out of it and put the rubric that has them in the
 question's `tests/rubric.toml` instead (the entrypoint prefers it; PrairieLearn copies a
