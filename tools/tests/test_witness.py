@@ -1,6 +1,7 @@
 """What the kernel saw of a run (sandbox/witness.py) and the trace checked against it
 (judge/crosscheck.py): made-up adapters for the first, made-up traces for the second."""
 import base64
+import glob
 import os
 import platform
 import stat
@@ -62,6 +63,24 @@ with tempfile.TemporaryFile() as f:
     f.flush()
     os.sendfile(1, f.fileno(), 0, 5)
 """, "sendfile")]
+# CPython before 3.11 tests that descriptors 0 to 2 are open as it starts: dup, then close.
+DUPLICATE_CLOSED = f"""#!{sys.executable}
+import os
+os.close(os.dup(1))
+os.close(os.dup(2))
+print("went on")
+"""
+# The same in a process with a second thread, which could write through the duplicate.
+DUPLICATE_CLOSED_BESIDE_A_THREAD = f"""#!{sys.executable}
+import os, threading
+t = threading.Thread(target=lambda: None)
+t.start()
+t.join()
+os.close(os.dup(1))
+print("went on")
+"""
+OLD_PYTHONS = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.[89].*/bin/python3"))
+                     + glob.glob(os.path.expanduser("~/.pyenv/versions/3.10.*/bin/python3")))
 # A raw clone(CLONE_UNTRACED | SIGCHLD): a child the tracer would never see.
 UNTRACED_CLONE = f"""#!{sys.executable}
 import ctypes, os, platform
@@ -234,6 +253,26 @@ class SeccompTest(unittest.TestCase):
                 self.assertEqual(obs.outcome, "error")
                 self.assertTrue(obs.report["witness"]["forbidden"][0]["call"].startswith(call))
                 self.assertEqual(obs.stdout, [])
+
+    def test_a_duplicate_closed_at_once_by_a_process_alone_runs(self):
+        obs = play(DUPLICATE_CLOSED)
+        self.assertEqual(obs.outcome, "ran", obs.note)
+        self.assertEqual(obs.report["witness"]["forbidden"], [])
+        self.assertEqual(obs.stdout, ["went on"])
+
+    def test_a_duplicate_where_another_thread_could_write_through_it_is_stopped(self):
+        obs = play(DUPLICATE_CLOSED_BESIDE_A_THREAD)
+        self.assertEqual(obs.outcome, "error")
+        self.assertTrue(obs.report["witness"]["forbidden"][0]["call"].startswith("fcntl"))
+        self.assertEqual(obs.stdout, [])
+
+    @unittest.skipUnless(OLD_PYTHONS, "no CPython before 3.11 under ~/.pyenv")
+    def test_cpython_before_3_11_starts_under_the_witness(self):
+        for python in OLD_PYTHONS:
+            with self.subTest(python):
+                obs = play(f"#!{python}\nprint('started')\n")
+                self.assertEqual(obs.outcome, "ran", obs.note)
+                self.assertEqual(obs.stdout, ["started"])
 
     def test_ptrace_and_unshare_are_stopped(self):
         for script, call in REACHES_PAST:

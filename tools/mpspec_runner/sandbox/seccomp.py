@@ -14,7 +14,10 @@ so that it can say which process wrote each byte.
 - every other way of writing to descriptor 1 or 2 (pwrite, pwritev, pwritev2, sendfile,
   splice, tee, vmsplice, copy_file_range, sendto, sendmsg, sendmmsg) and a duplicate of it
   (dup, dup2, dup3, fcntl F_DUPFD): output whose writer the tracer could not name. No
-  implementation of API.md needs them: print goes through write or writev.
+  implementation of API.md needs them: print goes through write or writev. One duplicate
+  is let run: CPython before 3.11 tests that descriptors 0 to 2 are open, as it starts, by
+  duplicating each and closing the duplicate at once; the tracer lets a duplicate run only
+  where nothing can write through it before it is closed (witness.py, `_probe`).
 
 clone3() and io_uring_setup() fail with ENOSYS instead, silently: clone3's flags lie behind a
 pointer, which a filter cannot read, and glibc then falls back to clone(), whose flags it can;
@@ -70,6 +73,10 @@ for _code, (_name, _, _) in enumerate(OUTPUT_CALLS, 10):
                     "there, whose writer the tracer can name")
 CODE = {words.split(" ")[0]: code for code, words in CALLS.items()}  # "ptrace" -> 3, ...
 ATTRIBUTED = (WRITE, WRITEV)  # traced and let run; every other code stops the run
+# A duplicate of the output: stopped, unless the duplicate is closed by the very next call of
+# a process that is alone with its descriptors (witness.py, Children._may_probe).
+DUPLICATES = tuple(code for code, (name, _, _) in enumerate(OUTPUT_CALLS, 10)
+                   if name in ("dup", "dup2", "dup3", "fcntl"))
 
 # machine -> (AUDIT_ARCH, whether x32 numbers exist, {name: number})
 MACHINES = {

@@ -54,6 +54,8 @@ WALL = 0x40000000  # __WALL: threads and non-children (tracees) too
 # machine -> (words of its NT_PRSTATUS registers, the words of a call's first three
 # arguments, the word of its return value)
 REGISTERS = {"x86_64": (27, (14, 13, 12), 10), "aarch64": (34, (0, 1, 2), 0)}
+# machine -> (the word that holds a system call's number at its entry, close()'s number)
+CALL_NUMBER = {"x86_64": (15, 3), "aarch64": (8, 57)}
 IOV_MAX = 1024  # iovecs of one writev
 MACHINE = seccomp.MACHINE
 
@@ -187,6 +189,10 @@ class Children:
         self.program = identity(program) if program else None
         self.locked, self.left = program is not None, most
         self.driver, self._started = None, set()
+        # Processes that created a thread or a process since they were executed: a thread,
+        # or a clone sharing the descriptor table, could write through a duplicate.
+        self.shared = set()
+        self.probes = {}  # tid -> (seccomp code, the duplicate or None before it exists)
 
     def collect(self):
         """Handles every pending wait event; returns at once when none is pending."""
@@ -204,6 +210,7 @@ class Children:
 
     def _gone(self, pid, status):
         self.exits[pid] = status
+        self.probes.pop(pid, None)
         self.ended.setdefault(pid, time.monotonic())
         if pid in self.pending:  # killed in the middle of a write: what it may have written
             self._record(pid, *self.pending.pop(pid))
@@ -224,6 +231,8 @@ class Children:
             return self._executed(pid)
         if event == EVENT_SECCOMP:
             return self._filtered(pid)
+        if sig == SYSCALL_STOP and pid in self.probes:
+            return self._probe(pid)
         if sig == SYSCALL_STOP:  # after a write the filter handed us: how much it wrote
             if pid in self.pending:
                 fd, data = self.pending.pop(pid)
@@ -232,7 +241,9 @@ class Children:
         if pid not in self._started and sig == signal.SIGSTOP:  # a new tracee's first stop
             self._started.add(pid)
             return resume(pid)
-        return resume(pid, 0 if is_group_stop(pid) else sig)
+        # (a probed thread stays stepped from call to call, whatever stops it meanwhile)
+        return resume(pid, 0 if is_group_stop(pid) else sig,
+                      request=PTRACE_SYSCALL if pid in self.probes else PTRACE_CONT)
 
     def _created(self, pid, event):
         try:
@@ -241,6 +252,7 @@ class Children:
             return None
         self.born[child] = time.monotonic()  # the parent is still stopped in fork()
         self.parents[child] = tgid(pid)
+        self.shared.update((tgid(pid), child))
         if event == EVENT_CLONE and tgid(child) != child:
             self.threads.add(child)
         elif self.program is None:  # the run's program: what creates its first process
@@ -249,8 +261,10 @@ class Children:
 
     def _executed(self, pid):
         if self.program is not None and identity(f"/proc/{pid}/exe") == self.program:
+            self.shared.discard(pid)  # exec leaves a process alone with its descriptors
             return resume(pid)  # the run's own program, anew (spawn)
         if self.program is None and pid == self.driver and not self.locked:
+            self.shared.discard(pid)
             return resume(pid)  # an adapter's launcher, before the run creates a process
         self.exec.append((pid, _program(pid)))
         return os.kill(pid, signal.SIGKILL)
@@ -269,8 +283,44 @@ class Children:
             except OSError:
                 pass  # it died meanwhile
             return resume(pid, request=PTRACE_SYSCALL)
+        if code in seccomp.DUPLICATES and self._may_probe(pid):
+            self.probes[pid] = (code, None)
+            return resume(pid, request=PTRACE_SYSCALL)
+        return self._forbid(pid, code)
+
+    def _forbid(self, pid, code):
+        self.probes.pop(pid, None)
         self.forbidden.append((tgid(pid), seccomp.describe(code)))  # a thread's process
         return os.kill(pid, signal.SIGKILL)
+
+    def _may_probe(self, pid):
+        """A duplicate of the output may run in a process no other thread or process shares
+        descriptors with (none created since its exec), where the tracer sees every call
+        until it is closed: nothing else could write through it meanwhile."""
+        return pid not in self.threads and pid not in self.shared
+
+    def _probe(self, pid):
+        """The stops of a duplicate let run: its end (which descriptor it made), then the
+        next call, which must close it; any other call stops the run as the duplicate would
+        have (a write through it would be output whose writer the tracer cannot name)."""
+        code, duplicate = self.probes[pid]
+        try:
+            if duplicate is None:
+                made = call_result(pid)
+                if made < 0:  # it failed: nothing to watch
+                    del self.probes[pid]
+                    return resume(pid)
+                self.probes[pid] = (code, made)
+                return resume(pid, request=PTRACE_SYSCALL)
+            number_word, close = CALL_NUMBER[MACHINE]
+            regs = registers(pid)
+            if regs[number_word] == close and regs[REGISTERS[MACHINE][1][0]] == duplicate:
+                del self.probes[pid]
+                return resume(pid)  # the close runs, and the process with it, untraced again
+        except OSError:  # it died meanwhile
+            self.probes.pop(pid, None)
+            return None
+        return self._forbid(pid, code)
 
     def _record(self, tid, fd, data):
         if data and self.left > 0:
