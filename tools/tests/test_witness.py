@@ -79,6 +79,17 @@ t.join()
 os.close(os.dup(1))
 print("went on")
 """
+# The same in a forked child, which the tracer has not seen executing a program: its
+# creator's clone may share its descriptors (a thread can even run before the tracer has
+# seen its creation), so it is not let run there.
+DUPLICATE_CLOSED_IN_A_FORK = f"""#!{sys.executable}
+import os
+pid = os.fork()
+if pid == 0:
+    os.close(os.dup(1))
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
 OLD_PYTHONS = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.[89].*/bin/python3"))
                      + glob.glob(os.path.expanduser("~/.pyenv/versions/3.10.*/bin/python3")))
 # A raw clone(CLONE_UNTRACED | SIGCHLD): a child the tracer would never see.
@@ -265,6 +276,13 @@ class SeccompTest(unittest.TestCase):
         self.assertEqual(obs.outcome, "error")
         self.assertTrue(obs.report["witness"]["forbidden"][0]["call"].startswith("fcntl"))
         self.assertEqual(obs.stdout, [])
+
+    def test_a_duplicate_in_a_process_not_seen_executing_is_stopped(self):
+        obs = play(DUPLICATE_CLOSED_IN_A_FORK)
+        self.assertEqual(obs.outcome, "error")
+        forbidden = obs.report["witness"]["forbidden"]
+        self.assertEqual(len(forbidden), 1)
+        self.assertNotEqual(forbidden[0]["pid"], obs.report["witness"]["driver"])
 
     @unittest.skipUnless(OLD_PYTHONS, "no CPython before 3.11 under ~/.pyenv")
     def test_cpython_before_3_11_starts_under_the_witness(self):

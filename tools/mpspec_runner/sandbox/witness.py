@@ -189,9 +189,11 @@ class Children:
         self.program = identity(program) if program else None
         self.locked, self.left = program is not None, most
         self.driver, self._started = None, set()
-        # Processes that created a thread or a process since they were executed: a thread,
-        # or a clone sharing the descriptor table, could write through a duplicate.
-        self.shared = set()
+        # Processes seen executing a program, and those of them that made a clone since (a
+        # thread, or a process that may share their descriptors, could write through a
+        # duplicate). Only what the tracer saw counts: a new thread can run before its
+        # creator's clone stop is handled, but it has executed nothing.
+        self.executed, self.shared = set(), set()
         self.probes = {}  # tid -> (seccomp code, the duplicate or None before it exists)
 
     def collect(self):
@@ -211,6 +213,7 @@ class Children:
     def _gone(self, pid, status):
         self.exits[pid] = status
         self.probes.pop(pid, None)
+        self.executed.discard(pid)  # (its pid may come back as a thread's)
         self.ended.setdefault(pid, time.monotonic())
         if pid in self.pending:  # killed in the middle of a write: what it may have written
             self._record(pid, *self.pending.pop(pid))
@@ -219,6 +222,7 @@ class Children:
         sig, event = os.WSTOPSIG(status), status >> 16
         if pid == self.driver and pid not in self._started:  # the driver's exec: now trace
             self._started.add(pid)
+            self.executed.add(pid)
             ptrace(PTRACE_SETOPTIONS, pid, None, OPTIONS)
             return resume(pid)
         if event in (EVENT_FORK, EVENT_VFORK, EVENT_CLONE):
@@ -252,7 +256,8 @@ class Children:
             return None
         self.born[child] = time.monotonic()  # the parent is still stopped in fork()
         self.parents[child] = tgid(pid)
-        self.shared.update((tgid(pid), child))
+        if event == EVENT_CLONE:  # (a fork or vfork copies the descriptor table)
+            self.shared.update((tgid(pid), child))
         if event == EVENT_CLONE and tgid(child) != child:
             self.threads.add(child)
         elif self.program is None:  # the run's program: what creates its first process
@@ -261,10 +266,10 @@ class Children:
 
     def _executed(self, pid):
         if self.program is not None and identity(f"/proc/{pid}/exe") == self.program:
-            self.shared.discard(pid)  # exec leaves a process alone with its descriptors
+            self.alone(pid)
             return resume(pid)  # the run's own program, anew (spawn)
         if self.program is None and pid == self.driver and not self.locked:
-            self.shared.discard(pid)
+            self.alone(pid)
             return resume(pid)  # an adapter's launcher, before the run creates a process
         self.exec.append((pid, _program(pid)))
         return os.kill(pid, signal.SIGKILL)
@@ -293,11 +298,18 @@ class Children:
         self.forbidden.append((tgid(pid), seccomp.describe(code)))  # a thread's process
         return os.kill(pid, signal.SIGKILL)
 
+    def alone(self, pid):
+        """`pid` has just executed a program: exec leaves a process alone with its
+        descriptors."""
+        self.executed.add(pid)
+        self.shared.discard(pid)
+
     def _may_probe(self, pid):
-        """A duplicate of the output may run in a process no other thread or process shares
-        descriptors with (none created since its exec), where the tracer sees every call
-        until it is closed: nothing else could write through it meanwhile."""
-        return pid not in self.threads and pid not in self.shared
+        """A duplicate of the output may run in a process seen executing a program and
+        making no clone since (so no other thread or process shares its descriptors), where
+        the tracer sees every call until it is closed: nothing else could write through it
+        meanwhile."""
+        return pid in self.executed and pid not in self.shared and pid not in self.threads
 
     def _probe(self, pid):
         """The stops of a duplicate let run: its end (which descriptor it made), then the
