@@ -4,8 +4,8 @@ precompiled.hpp says which, and why).
 `warm` makes them once per version of the driver, the reference and the compiler (the shared
 cache's digest), as root, into a folder only root can write: a copy of precompiled.hpp and
 its .gch. GCC uses a .gch only if it was made with the flags of the file being compiled, so
-they are taken from the warm build's own compile_commands.json, for one of the reference's
-files, never written down a second time here. The .gch holds the standard library and
+they are taken from the warm build's own compile_commands.json (process_ops.cpp's entry),
+never written down a second time here. The .gch holds the standard library and
 cereal only, nothing of the reference, and a submission's build can only read it."""
 import json
 import os
@@ -28,10 +28,11 @@ STALE = 24 * 3600  # seconds: older versions' folders go once no build can still
 # holds, fixed here, the .gch itself being an input it checks. file_stat_matches: an input
 # whose size, mtime and ctime are those ccache recorded is taken as unchanged instead of
 # hashed again. Hashing the 90 MB .gch took up to 0.25 s of every file's cache hit (a warm
-# build of the reference: 1.2 s, against 0.45 s with this). It cannot pass a submission's file off as the reference's:
-# the grader copies every file of a submission and of the driver into the build's folder,
-# and a copy's ctime is the kernel's clock when it was made, never one recorded before. Only
-# files no build copies, the system's headers and the .gch, keep theirs.
+# build of the reference: 1.2 s, against 0.45 s with this). It cannot pass a submission's
+# file off as the reference's: the grader copies every file of a submission and of the
+# driver into the build's folder, and a copy's ctime is the kernel's clock when it was made,
+# never one recorded before. Only files no build copies, the system's headers and the .gch,
+# keep theirs.
 SLOPPINESS = "pch_defines,time_macros,file_stat_matches"
 # Arguments of a compile command that name its source, output or dependency files, each
 # followed by its value; they are the file's own, not the flags a .gch must share.

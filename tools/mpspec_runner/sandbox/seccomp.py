@@ -74,7 +74,7 @@ for _code, (_name, _, _) in enumerate(OUTPUT_CALLS, 10):
 CODE = {words.split(" ")[0]: code for code, words in CALLS.items()}  # "ptrace" -> 3, ...
 ATTRIBUTED = (WRITE, WRITEV)  # traced and let run; every other code stops the run
 # A duplicate of the output: stopped, unless the duplicate is closed by the very next call of
-# a process that is alone with its descriptors (witness.py, Children._may_probe).
+# a process that is alone with its descriptors (witness.py, Children._may_probe and _probe).
 DUPLICATES = tuple(code for code, (name, _, _) in enumerate(OUTPUT_CALLS, 10)
                    if name in ("dup", "dup2", "dup3", "fcntl"))
 
