@@ -21,7 +21,7 @@ from mpspec_runner.sandbox.play import Observation
 from mpspec_runner.spec import cases
 
 PYTHON_DRIVERS = DRIVERS / "cpython"
-DECLARED = re.compile(r'^exec (\S+) "\$\{0%/\*\}/driver\.py" --module (\S+) '
+DECLARED = re.compile(r'^exec (\S+)( -S)? "\$\{0%/\*\}/driver\.py" --module (\S+) '
                       r'--start-method (fork|spawn|forkserver) "\$@"$', re.M)
 # A module with multiprocessing's API but for parent_process, as billiard lacks it.
 NO_PARENT = """from multiprocessing import *  # noqa: F401,F403
@@ -46,11 +46,13 @@ class DeclarationTest(unittest.TestCase):
         for script in scripts:
             m = DECLARED.search(script.read_text())
             self.assertIsNotNone(m, f"{script.name} does not declare itself")
-            interpreter, module, method = m.groups()
+            interpreter, no_site, module, method = m.groups()
             self.assertEqual(script.name, f"{script.name.rsplit('-', 1)[0]}-{method}")
             self.assertTrue(os.access(script, os.X_OK), script.name)
             # only CPython's adapters take their interpreter from --python ($MPSPEC_PYTHON)
             self.assertEqual("MPSPEC_PYTHON" in interpreter, script.name.startswith("cpython-"))
+            # the oracle is CPython's standard library, not the machine's site (README.md)
+            self.assertEqual(no_site is not None, script.name.startswith("cpython-"))
             if not script.name.startswith(("cpython-", "pypy3-")):
                 self.assertEqual(module, script.name.rsplit("-", 1)[0])
 
