@@ -42,7 +42,8 @@ class ClockTest(unittest.TestCase):
 
     def test_the_suite_waits_little(self):
         total = sum(clock.clock_units(cases.load(f)) for f in cases.discover([SPEC]))
-        self.assertLess(total, 35)  # 89.6 units before the cases waited on events
+        # 89.6 units before the cases waited on events; issue 23 asks for a fifth of that
+        self.assertLessEqual(total, 89.6 / 5)
 
 
 if __name__ == "__main__":
