@@ -90,6 +90,19 @@ if pid == 0:
     os._exit(0)
 os.waitpid(pid, 0)
 """
+# A forked child that executes the run's own program anew (as spawn does) is alone with its
+# descriptors again: its duplicate closed at once runs.
+DUPLICATE_CLOSED_AFTER_EXEC = f"""#!{sys.executable}
+import os, sys
+if sys.argv[-1] == "again":
+    os.close(os.dup(1))
+    print("went on")
+    sys.exit(0)
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[0], [sys.argv[0], "again"])
+os.waitpid(pid, 0)
+"""
 OLD_PYTHONS = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.[89].*/bin/python3"))
                      + glob.glob(os.path.expanduser("~/.pyenv/versions/3.10.*/bin/python3")))
 # A raw clone(CLONE_UNTRACED | SIGCHLD): a child the tracer would never see.
@@ -283,6 +296,12 @@ class SeccompTest(unittest.TestCase):
         forbidden = obs.report["witness"]["forbidden"]
         self.assertEqual(len(forbidden), 1)
         self.assertNotEqual(forbidden[0]["pid"], obs.report["witness"]["driver"])
+
+    def test_a_duplicate_in_a_fork_that_executed_the_program_again_runs(self):
+        obs = play(DUPLICATE_CLOSED_AFTER_EXEC)
+        self.assertEqual(obs.outcome, "ran", obs.note)
+        self.assertEqual(obs.report["witness"]["forbidden"], [])
+        self.assertEqual(obs.stdout, ["went on"])
 
     @unittest.skipUnless(OLD_PYTHONS, "no CPython before 3.11 under ~/.pyenv")
     def test_cpython_before_3_11_starts_under_the_witness(self):

@@ -189,11 +189,11 @@ class Children:
         self.program = identity(program) if program else None
         self.locked, self.left = program is not None, most
         self.driver, self._started = None, set()
-        # Processes seen executing a program, and those of them that made a clone since (a
-        # thread, or a process that may share their descriptors, could write through a
-        # duplicate). Only what the tracer saw counts: a new thread can run before its
-        # creator's clone stop is handled, but it has executed nothing.
-        self.executed, self.shared = set(), set()
+        # Processes seen executing a program that made no clone since (a thread, or a
+        # process that may share their descriptors, could write through a duplicate). Only
+        # what the tracer saw counts: a new thread can run before its creator's clone stop
+        # is handled, but it has executed nothing.
+        self.unshared = set()
         self.probes = {}  # tid -> (seccomp code, the duplicate or None before it exists)
 
     def collect(self):
@@ -213,7 +213,7 @@ class Children:
     def _gone(self, pid, status):
         self.exits[pid] = status
         self.probes.pop(pid, None)
-        self.executed.discard(pid)  # (its pid may come back as a thread's)
+        self.unshared.discard(pid)  # (its pid may come back as a thread's)
         self.ended.setdefault(pid, time.monotonic())
         if pid in self.pending:  # killed in the middle of a write: what it may have written
             self._record(pid, *self.pending.pop(pid))
@@ -222,7 +222,7 @@ class Children:
         sig, event = os.WSTOPSIG(status), status >> 16
         if pid == self.driver and pid not in self._started:  # the driver's exec: now trace
             self._started.add(pid)
-            self.executed.add(pid)
+            self.unshared.add(pid)
             ptrace(PTRACE_SETOPTIONS, pid, None, OPTIONS)
             return resume(pid)
         if event in (EVENT_FORK, EVENT_VFORK, EVENT_CLONE):
@@ -257,7 +257,7 @@ class Children:
         self.born[child] = time.monotonic()  # the parent is still stopped in fork()
         self.parents[child] = tgid(pid)
         if event == EVENT_CLONE:  # (a fork or vfork copies the descriptor table)
-            self.shared.update((tgid(pid), child))
+            self.unshared.difference_update((tgid(pid), child))
         if event == EVENT_CLONE and tgid(child) != child:
             self.threads.add(child)
         elif self.program is None:  # the run's program: what creates its first process
@@ -301,15 +301,14 @@ class Children:
     def alone(self, pid):
         """`pid` has just executed a program: exec leaves a process alone with its
         descriptors."""
-        self.executed.add(pid)
-        self.shared.discard(pid)
+        self.unshared.add(pid)
 
     def _may_probe(self, pid):
         """A duplicate of the output may run in a process seen executing a program and
         making no clone since (so no other thread or process shares its descriptors), where
         the tracer sees every call until it is closed: nothing else could write through it
         meanwhile."""
-        return pid in self.executed and pid not in self.shared and pid not in self.threads
+        return pid in self.unshared and pid not in self.threads
 
     def _probe(self, pid):
         """The stops of a duplicate let run: its end (which descriptor it made), then the
