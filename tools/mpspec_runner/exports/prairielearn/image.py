@@ -126,10 +126,10 @@ the parts of the driver no submission changes and the standard headers into the 
 caches (`/var/cache/mpspec`), and closes /opt/mpspec to every user but root: a submission
 builds and runs as a user of its own, and reads neither the cases nor the rubric (the image
 holds no reference implementation: a grading compiles the submission's files).
-`mpspec/rubric.toml` is the rubric the export was given. PrairieLearn pulls public images: whoever can pull it can
-read that rubric, so keep hidden cases out of it and put the rubric that has them in the
-question's `tests/rubric.toml` instead (the entrypoint prefers it; PrairieLearn copies a
-question's `tests/` to `/grade/tests`).
+`mpspec/rubric.toml` is the rubric the export was given. PrairieLearn pulls public images:
+whoever can pull it can read that rubric, so keep hidden cases out of it and put the rubric
+that has them in the question's `tests/rubric.toml` instead (the entrypoint prefers it;
+PrairieLearn copies a question's `tests/` to `/grade/tests`).
 
 ## The question
 
