@@ -42,6 +42,7 @@ and checks the grade against what its sample.toml says.
 """
 import argparse
 import contextlib
+import html
 import json
 import os
 import secrets
@@ -141,6 +142,18 @@ def outside_code(markdown):
         elif fence is None:
             out.append(line)
     return out
+
+
+def outputs(folder, ids, most=1500):
+    """What the grade said of cases `ids` (results.json's output: verdict, reason, the run's
+    output): the grade's folder is deleted with this test, and a case lost on one run in many
+    is explained only by what was printed then."""
+    tests = json.loads((folder / "results.json").read_text())["tests"]
+    # The output is Gradescope's HTML (a <pre> block, escaped).
+    text = {t["name"].split(":", 1)[0]: html.unescape(t.get("output", "")) for t in tests}
+    said = [f"\n--- {i}:\n" + text.get(i, "").replace("<pre>", "").replace("</pre>", "")[:most]
+            for i in sorted(ids)]
+    return "".join(said)
 
 
 def no_better_than(meta, g):
@@ -375,7 +388,8 @@ def main(argv):
             maybe = set(meta.get("may_fail", {}))
             failed = set(g["failed"]) - maybe
             if failed - expected and not meta.get("racy"):
-                problems.append(f"failed cases its bug should not break: {sorted(failed - expected)}")
+                problems.append(f"failed cases its bug should not break: {sorted(failed - expected)}"
+                                + outputs(Path(out) / g["name"], failed - expected))
             if expected - failed:
                 problems.append(f"passed cases its bug should break: {sorted(expected - failed)}")
             missing = [c for c in expected if f"### {c}:" not in feedback]
