@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mpspec_runner.checkout import SPEC
 from mpspec_runner.sandbox import play as execute
+from mpspec_runner.sandbox import cgroups
 from mpspec_runner.sandbox.cgroups import cgroup_root
 from mpspec_runner.sandbox.isolation import isolation
 from mpspec_runner.spec import cases
@@ -164,6 +165,26 @@ class ForkBombTest(unittest.TestCase):
         described = obs.report["at_exit"]
         self.assertGreater(len(described), 100)
         self.assertTrue(any("/adapter " in p["cmd"] for p in described), described[:3])
+
+
+@unittest.skipIf(cgroup_root("pids") is None, "no writable pids cgroup here")
+class CgroupNameTest(unittest.TestCase):
+    def test_a_cgroup_left_under_the_next_name_is_neither_used_nor_removed(self):
+        # A runner whose pid an earlier one had finds that one's leftover (a bomb that
+        # outlasted its removal): it must not join or empty that run's cgroup.
+        seq = next(cgroups._cgroup_seq)
+        taken = cgroup_root("pids") / f"mpspec-{os.getpid()}-{seq + 1}"
+        taken.mkdir()
+        made = None
+        try:
+            made = cgroups.make_cgroup("pids", ("pids.max", 16))
+            self.assertIsNotNone(made)
+            self.assertNotEqual(made, taken)
+            self.assertTrue(taken.is_dir())
+        finally:
+            for path in (made, taken):
+                if path is not None:
+                    cgroups.remove_cgroup(path)
 
 
 BINDER = f"""#!{sys.executable}

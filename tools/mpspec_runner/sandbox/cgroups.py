@@ -31,9 +31,10 @@ def make_cgroup(controller, setting=None, user=None):
     root = cgroup_root(controller)
     if root is None:
         return None
-    path = root / f"mpspec-{os.getpid()}-{next(_cgroup_seq)}"
+    path = _new_folder(root)
+    if path is None:
+        return None
     try:
-        path.mkdir()
         if setting:
             (path / setting[0]).write_text(str(setting[1]), encoding="ascii")
         if user is not None:
@@ -42,6 +43,22 @@ def make_cgroup(controller, setting=None, user=None):
         remove_cgroup(path)
         return None
     return path
+
+
+def _new_folder(root):
+    """A cgroup folder made under `root` with a name no other has, or None."""
+    for _ in range(100):
+        path = root / f"mpspec-{os.getpid()}-{next(_cgroup_seq)}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            # Left by an earlier process with this pid (its bomb outlasted remove_cgroup):
+            # not ours to use, nor to remove while it may hold that run's processes.
+            continue
+        except OSError:
+            return None
+    return None
 
 
 def remove_cgroup(path):
