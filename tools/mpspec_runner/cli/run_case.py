@@ -71,12 +71,10 @@ def failures_limit(most):
     """run_cases's stop_after for --stop-after N: a reason once N cases have failed."""
     if not most:
         return None
-    failed = []
 
-    def stop_after(result):
-        if result.verdict.is_failure:
-            failed.append(result.case.id)
-        return f"{most} cases failed already (--stop-after)" if len(failed) >= most else None
+    def stop_after(results):
+        failed = sum(1 for r in results if r.verdict.is_failure)
+        return f"{most} cases failed already (--stop-after)" if failed >= most else None
     return stop_after
 
 

@@ -36,13 +36,24 @@ SANDBOX = Sandbox(pids_max=PIDS_MAX, memory_max=1 << 30, witness=True, own_progr
 STUDENT_PATH = "path/to/your/submission"  # in reproduce lines; feedback.md explains it
 
 
-def fork_bomb(result):
-    """Why grading stops after this result, if it does: a bomb loads the whole machine even
-    when contained, and gradings beside it would suffer."""
-    obs = result.observation
-    if obs is not None and obs.report.get("pids_limit"):
-        return (f"case {result.case.id} created processes without end (a fork bomb), so "
-                "grading stopped there")
+# One bug can make a case or two bomb (a child that starts its own process object): they are
+# graded as any failed case. A third means the submission bombs wherever it starts a process,
+# and each bomb loads the machine even when contained, so gradings beside it would suffer.
+BOMBS_BEFORE_STOP = 3
+
+
+def bombs(results):
+    """The cases whose runs were stopped as fork bombs."""
+    return [r.case.id for r in results
+            if r.observation is not None and r.observation.report.get("pids_limit")]
+
+
+def fork_bomb(results):
+    """Why grading stops after these results (run_cases's stop_after), if it does."""
+    found = bombs(results)
+    if len(found) >= BOMBS_BEFORE_STOP:
+        return (f"{len(found)} cases created processes without end (fork bombs: "
+                f"{', '.join(sorted(found))}), so grading stopped there")
     return None
 
 
@@ -114,8 +125,7 @@ def build_and_run(g, ws, rubric, loaded, opts, progress):
     g.verdicts = results_document(loaded, [Adapter(g.name, driver)], results,
                                        options.unit)
     g.flags += tampered(results)
-    bombed = any(fork_bomb(r) for r in results)
-    if opts.sanitize and bombed:
+    if opts.sanitize and bombs(results):
         g.sanitizer = []  # (a run beside this one met the bomb too: its reports are moot)
         g.notes.append("The sanitizer run was " + ("set aside" if alongside else "skipped")
                        + ": the submission fork-bombs.")

@@ -7,6 +7,7 @@ verdict and the batch goes on. Ctrl-C (or SIGTERM, see `interrupt_on_sigterm`) s
 under way, releases what they hold, and propagates."""
 import concurrent.futures
 import signal
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,29 +129,40 @@ def fault_text(error):
     return f"{type(error).__name__}: {error}{at}"
 
 
-def not_run(case, adapter, reason):
-    text = f"{Verdict.ERROR:<8} {case.id}  [{adapter.name}]  not run: {reason}"
+def not_run(case, adapter, reason, ran=False):
+    """ERROR for a case the batch stopped before (`ran`: or whose run it does not count)."""
+    what = "not counted" if ran else "not run"
+    text = f"{Verdict.ERROR:<8} {case.id}  [{adapter.name}]  {what}: {reason}"
     return Result(case, adapter.name, Verdict.ERROR, 0.0, text)
 
 
 def run_cases(cases, adapter, options, jobs=2, on_result=None, stop_after=None):
     """A result per case, in the order of `cases`, `jobs` at a time. `on_result(result)` is
-    called as each ends; `stop_after(result)` may return a reason to run no further case
-    (those not yet started get an ERROR result naming it)."""
-    stop = []
+    called as each ends. `stop_after(results)` may return a reason to run no further case; it
+    must hold of any results that include ones it held of (a count reaching a limit). Once it
+    does, no case starts, and the batch is cut where the run order first meets the reason:
+    each case after that point is ERROR, whether it had not started or ran beside the cases
+    that decided it. Which cases a batch loses then depends on the cases, never on which of
+    two runs side by side ended first."""
+    stop, ended, skipped = [], [], set()
+    lock = threading.Lock()
 
     def one(case):
         if stop:
+            skipped.add(case.id)
             return not_run(case, adapter, stop[0])
         result = run_case(case, adapter, options)
-        reason = stop_after(result) if stop_after else None
-        if reason and not stop:
-            stop.append(reason)
+        with lock:
+            ended.append(result)
+            reason = stop_after(ended) if stop_after else None
+            if reason and not stop:
+                stop.append(reason)
         return result
 
+    order = longest_first(cases)
     results = {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
-    futures = [pool.submit(one, c) for c in longest_first(cases)]
+    futures = [pool.submit(one, c) for c in order]
     try:
         for fut in concurrent.futures.as_completed(futures):
             result = fut.result()
@@ -162,7 +174,22 @@ def run_cases(cases, adapter, options, jobs=2, on_result=None, stop_after=None):
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    if stop:
+        cut_at_stop([results[c.id] for c in order], results, adapter, stop_after, skipped)
     return [results[c.id] for c in cases]
+
+
+def cut_at_stop(in_order, results, adapter, stop_after, skipped):
+    """Every case of the run order after the first prefix that `stop_after` stops at becomes
+    ERROR. Each case up to that point ran: the pool starts cases in order, and the reason
+    held of cases that ended, all at most as late in the order as the last of them."""
+    for i in range(len(in_order)):
+        reason = stop_after(in_order[:i + 1])
+        if reason:
+            for later in in_order[i + 1:]:
+                ran = later.case.id not in skipped
+                results[later.case.id] = not_run(later.case, adapter, reason, ran)
+            return
 
 
 def longest_first(cases):
