@@ -64,7 +64,9 @@ def main(argv):
               flush=True)
     outcomes = [kept[report.ident(m)] for m in mutants if report.ident(m) in kept]
     out = Path(args.out)
-    (out / "report.md").write_text(report.markdown(outcomes, impl, baseline), encoding="utf-8")
+    # A report of the checkout's own implementation is committed: no path of this machine.
+    shown = f"{impl.relative_to(ROOT)}/" if impl.is_relative_to(ROOT) else str(impl)
+    (out / "report.md").write_text(report.markdown(outcomes, shown, baseline), encoding="utf-8")
     (out / "mutants.json").write_text(report.as_json(outcomes), encoding="utf-8")
     killed, counted = report.score(outcomes)
     print(f"{killed} of {counted} mutants killed; report: {out / 'report.md'}")
