@@ -12,12 +12,13 @@ the machine's root file system. There the image's setup.sh runs (its apt step on
 package is installed already, so that it only checks), the sample goes to /grade/student as
 a student uploads it with pl-file-upload (loose files), and the entrypoint runs. It must
 exit 0 and its /grade/results/results.json must give the local grade's score as a fraction,
-the same tests (names, passed or failed, points) and the feedback's score and likely cause
-as the message; the hidden case must be a test "hidden case N" and nothing in the file may
-name it or its claim. Then the sample that does not compile must come back not gradable,
-with the compiler's errors as the message. Exit 77 (CTest: skipped) only when not root or
-without `unshare`.
+the same tests (names, passed or failed, points), each failed claim's timeline as its
+test's image, and the feedback's score and likely cause as the message; the hidden case
+must be a test "hidden case N" and nothing in the file may name it or its claim. Then the
+sample that does not compile must come back not gradable, with the compiler's errors as the
+message. Exit 77 (CTest: skipped) only when not root or without `unshare`.
 """
+import base64
 import json
 import os
 import shutil
@@ -139,6 +140,35 @@ def compare(local, feedback, code, doc):
     return problems
 
 
+def pictures(local, doc):
+    """Each failed claim the local grade draws is drawn on PrairieLearn too: the test's one
+    image is a timeline, an SVG as a data URL. (Not the same bytes: each grading is a run of
+    its own, with its own times.)"""
+    there = {t.get("name"): t.get("images", []) for t in doc.get("tests", [])}
+    drawn = [t["name"].partition(": ")[0] for t in local["tests"]
+             if t.get("output_format") == "html"]
+    problems = [] if drawn else ["the local grade drew no timeline: no picture to compare"]
+    for name in drawn:
+        urls = [image.get("url", "") for image in there.get(name, [])]
+        if len(urls) != 1 or not is_timeline(urls[0]):
+            problems.append(f"{name}: PrairieLearn's test has {len(urls)} images, not the one "
+                            f"timeline the local grade drew: {[u[:60] for u in urls]}")
+    drawn_there = sorted(name for name, images in there.items() if images)
+    if drawn_there != sorted(drawn):
+        problems.append(f"PrairieLearn draws {drawn_there}, the local grade {sorted(drawn)}")
+    return problems
+
+
+def is_timeline(url):
+    head, _, data = url.partition(",")
+    if head != "data:image/svg+xml;base64":
+        return False
+    try:
+        return base64.b64decode(data, validate=True).lstrip().startswith(b"<svg")
+    except ValueError:
+        return False
+
+
 def hidden(doc, case_id, claim):
     """The hidden case is a failed test "hidden case N", and nothing shown names it."""
     tests = [t for t in doc.get("tests", []) if t.get("name", "").startswith("hidden case")]
@@ -203,8 +233,8 @@ def main(argv):
         code, doc = grade_on_prairielearn(tmp)  # first: the likelier to fail, and sooner
         exposed = gs_check.solution_exposed(tmp, ("/opt/mpspec", "/grade/tests"))
         local, feedback = gs_check.grade_here(impl, rubric, tmp)
-        problems = compare(local, feedback, code, doc) + hidden(doc, args.hide,
-                                                                gs_check.claim_of(args.hide))
+        problems = compare(local, feedback, code, doc) + pictures(local, doc)
+        problems += hidden(doc, args.hide, gs_check.claim_of(args.hide))
         problems += exposed + does_not_build(tmp)
         if args.save:
             save(args.save, tmp, local, doc)

@@ -3,6 +3,7 @@ entrypoint (exports/prairielearn/grader.py), without grading: the conversion of 
 PrairieLearn's results.json, the layout of /grade/student, what a fault of the grader gives,
 and what the build context holds. The real grading, against the real /grade paths, is the
 CTest test grading/export-prairielearn (check_export_prairielearn.py)."""
+import base64
 import io
 import json
 import os
@@ -28,6 +29,12 @@ GRADE = {"score": 60.0, "max_score": 100.0, "output": "1 cases passed", "tests":
      "visibility": "visible"},
     {"name": "hidden case 1", "score": 0.0, "max_score": 30.0, "status": "failed",
      "output": "", "visibility": "hidden"}]}
+# The grade as results_json.py writes a failed claim with its timeline.
+TIMELINE = "data:image/svg+xml;base64," + base64.b64encode(b"<svg></svg>").decode()
+PICTURED = dict(GRADE, tests=[GRADE["tests"][0], dict(
+    GRADE["tests"][1], output_format="html",
+    output=f'<pre>FAIL join.timeout-returns</pre><img src="{TIMELINE}">',
+    extra_data={"text": GRADE["tests"][1]["output"], "timeline": TIMELINE}), GRADE["tests"][2]])
 FEEDBACK = """# Feedback: submission
 
 **Score: 60 / 100**
@@ -94,9 +101,35 @@ class ConvertTest(unittest.TestCase):
         self.assertEqual(pl.fraction(-1.0, 10.0), 0.0)
 
     def test_every_test_has_the_keys_the_element_renders(self):
-        for t in pl.convert(GRADE, FEEDBACK)["tests"]:
-            self.assertEqual(set(t), {"name", "description", "points", "max_points",
-                                      "message", "output"})
+        for t in pl.convert(PICTURED, FEEDBACK)["tests"]:
+            self.assertLessEqual({"name", "description", "points", "max_points", "message",
+                                  "output"}, set(t))
+            self.assertLessEqual(set(t), {"name", "description", "points", "max_points",
+                                          "message", "output", "images"})
+
+    def test_a_failed_claims_timeline_is_its_tests_image_and_its_text_the_output(self):
+        tests = pl.convert(PICTURED, FEEDBACK)["tests"]
+        self.assertEqual(tests[1]["images"], [{"label": pl.TIMELINE_LABEL, "url": TIMELINE}])
+        self.assertEqual(tests[1]["output"], "FAIL join.timeout-returns\n  reproduce: ...")
+        self.assertNotIn("images", tests[0])
+
+    def test_only_a_data_url_of_an_svg_becomes_an_image(self):
+        for url in ("https://example.com/x.svg", "data:text/html;base64,PHNjcmlwdD4=",
+                    TIMELINE + '" onerror="alert(1)'):
+            extra = dict(PICTURED["tests"][1]["extra_data"], timeline=url)
+            grade = dict(PICTURED, tests=[dict(PICTURED["tests"][1], extra_data=extra)])
+            self.assertNotIn("images", pl.convert(grade, FEEDBACK)["tests"][0], url)
+
+    def test_the_pictures_go_before_any_text_to_fit_the_limit(self):
+        big = "data:image/svg+xml;base64," + "A" * 200_000
+        tests = [dict(PICTURED["tests"][1], name=f"case.{i}: claim {i}",
+                      extra_data={"text": "details", "timeline": big}) for i in range(10)]
+        doc = pl.convert(dict(PICTURED, tests=tests), FEEDBACK)
+        self.assertLessEqual(len(json.dumps(doc, ensure_ascii=False).encode()), pl.LIMIT)
+        self.assertEqual([t["output"] for t in doc["tests"][:10]], ["details"] * 10)
+        self.assertFalse(any("images" in t for t in doc["tests"]))
+        one = pl.convert(dict(PICTURED, tests=tests[:1]), FEEDBACK)
+        self.assertEqual(one["tests"][0]["images"][0]["url"], big)
 
     def test_a_hidden_case_shows_nothing_of_its_claim(self):
         leaky = dict(GRADE, tests=[dict(GRADE["tests"][2], name=f"join.x: {CLAIM}",

@@ -6,8 +6,8 @@
 tests/ in /grade/tests, the course's chosen files in /grade/serverFilesCourse, the question's
 data in /grade/data/data.json; by the time the entrypoint exits, it must have written
 /grade/results/results.json (at most 1 MB): {gradable, score in [0, 1], message, output,
-tests: [{name, description, points, max_points, message, output}]}. The grader host keeps
-that file only when the entrypoint exits 0, so run() always does.
+tests: [{name, description, points, max_points, message, output, images}]}. The grader host
+keeps that file only when the entrypoint exits 0, so run() always does.
 
 run() lays /grade/student out as shared/API.md asks (as it is, its one enclosing folder, or
 files uploaded one by one: the Gradescope autograder's layout), grades it with
@@ -65,6 +65,10 @@ HIDDEN_NAME = re.compile(r"hidden case \d+")
 DOES_NOT_BUILD = ("Your submission does not build, so it was not graded: no score was "
                   "recorded and no attempt was used. Fix the errors below and submit again.")
 COMPILE_ERRORS = ("not-gradable", "zero")  # MPSPEC_COMPILE_ERRORS, the first by default
+# A failed claim's timeline (grading/reports/results_json.py): an SVG as a data URL, which
+# <pl-external-grader-results> shows under the test as an <img>, where no script runs.
+TIMELINE = re.compile(r"data:image/svg\+xml;base64,[A-Za-z0-9+/]*={0,2}")
+TIMELINE_LABEL = "What your processes did"
 
 
 def say(message):
@@ -118,11 +122,14 @@ def test(entry):
                 "message": "passed" if passed else "failed", "output": ""}
     case_id, _, claim = name.partition(": ")
     extra = entry.get("extra_data")
-    output = (extra.get("text", "") if entry.get("output_format") == "html" and isinstance(extra, dict)
-              else entry.get("output", ""))  # PrairieLearn shows a test's output as text
-    return {"name": case_id, "description": claim, "points": entry.get("score", 0.0),
-            "max_points": entry.get("max_score", 0.0),
-            "message": "passed" if passed else "failed", "output": output}
+    html = entry.get("output_format") == "html" and isinstance(extra, dict)
+    output = extra.get("text", "") if html else entry.get("output", "")  # shown as text
+    converted = {"name": case_id, "description": claim, "points": entry.get("score", 0.0),
+                 "max_points": entry.get("max_score", 0.0),
+                 "message": "passed" if passed else "failed", "output": output}
+    if html and TIMELINE.fullmatch(str(extra.get("timeline", ""))):
+        converted["images"] = [{"label": TIMELINE_LABEL, "url": extra["timeline"]}]
+    return converted
 
 
 def penalty(tests, score):
@@ -184,10 +191,13 @@ def size(doc):
 
 def within_limit(doc, limit=LIMIT):
     """doc cut until it fits PrairieLearn's limit (a flood's output, a thousand warnings):
-    first the message and each test's details to their caps, then the test details shared
-    out, then none; names, points and the score are never cut."""
+    first the message and each test's details to their caps, then the timelines, then the
+    test details shared out, then none; names, points and the score are never cut."""
     doc = dict(doc, message=cut(doc.get("message", ""), MESSAGE_MAX),
                output=cut(doc.get("output", ""), MESSAGE_MAX))
+    if size(doc) > limit:  # the pictures go before any text does
+        doc["tests"] = [{k: v for k, v in t.items() if k != "images"}
+                        for t in doc.get("tests", [])]
     tests = doc.get("tests", [])
     with_output = sum(1 for t in tests if t.get("output"))
     share = max(1000, (limit - size(dict(doc, tests=[]))) // (2 * max(1, with_output)))
